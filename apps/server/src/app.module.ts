@@ -1,0 +1,52 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AuthModule } from '@herald/auth';
+import { HeraldConfig, HeraldConfigModule } from '@herald/common';
+import { heraldDataSourceOptions, runMigrations } from '@herald/database';
+import { HealthController } from './health/health.controller';
+import { ENTITIES, MIGRATIONS } from './persistence';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: HeraldConfig): DynamicModule {
+    if (!config.databaseUrl) throw new Error('databaseUrl must be resolved before the app module is built');
+    const url = config.databaseUrl;
+    return {
+      module: AppModule,
+      imports: [
+        HeraldConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            autoLogging: false,
+            redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+            transport:
+              process.stdout.isTTY && config.NODE_ENV !== 'production'
+                ? { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname,req,res' } }
+                : undefined,
+          },
+        }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => heraldDataSourceOptions({
+            url,
+            embedded: config.embeddedDatabase,
+            poolSize: config.DATABASE_POOL_SIZE,
+            entities: ENTITIES,
+            migrations: MIGRATIONS,
+          }),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            await runMigrations(dataSource, { embedded: config.embeddedDatabase });
+            return dataSource;
+          },
+        }),
+        TerminusModule,
+        AuthModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { NestFactory } from '@nestjs/core';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AllExceptionsFilter, createValidationPipe, HeraldConfig } from '@herald/common';
+import { AppModule } from './app.module';
+
+/** JSON bodies above this are refused with 413 before any handler runs. */
+export const JSON_BODY_LIMIT = '256kb';
+
+/** Builds a fully configured Herald application (not yet listening). Tests use it directly. */
+export async function createHeraldApp(config: HeraldConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), new ExpressAdapter(), {
+    bodyParser: false,
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.disable('x-powered-by');
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  if (config.corsOrigins === '*' || config.corsOrigins.length) {
+    app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
+  }
+  const openApi = new DocumentBuilder()
+    .setTitle('Herald')
+    .setDescription('Real-time business notifications: auth, orders, approvals, inbox and push API.')
+    .addBearerAuth()
+    .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'api-key')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  return app;
+}

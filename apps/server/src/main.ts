@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { ConfigurationError } from '@herald/common';
+import { EmbeddedDatabaseLockedError } from '@herald/database';
+import { startHerald } from './herald';
+
+async function main(): Promise<void> {
+  const herald = await startHerald(process.env);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    herald.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`Error while stopping after ${signal}:`, err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  // Configuration and lock problems are the operator's to fix: one line, no stack.
+  if (err instanceof ConfigurationError || err instanceof EmbeddedDatabaseLockedError) {
+    console.error(`herald: ${err.message}`);
+  } else {
+    console.error('herald: failed to start:', err);
+  }
+  process.exit(1);
+});

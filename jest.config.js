@@ -1,0 +1,34 @@
+// Two kinds of tests, told apart by file name: *.spec.ts (fast, pure) and test/**/*.e2e-spec.ts (real PostgreSQL, real sockets).
+const moduleNameMapper = { '^@herald/([a-z-]+)(/.*)?$': '<rootDir>/libs/$1/src$2' };
+// Nest 12 ships ES modules; Jest (before Node 24.9) cannot require() them, so they are compiled to CommonJS here.
+const transform = {
+  '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
+  '^.+\\.m?js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['./test/support/babel-import-meta.js', '@babel/plugin-transform-modules-commonjs'] }],
+};
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras)/)'];
+
+module.exports = {
+  reporters: ['default', '<rootDir>/test/support/no-skips-reporter.js'],
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/server/**/*.spec.ts'],
+      moduleNameMapper,
+      transform,
+      transformIgnorePatterns,
+    },
+    {
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      moduleNameMapper,
+      transform,
+      transformIgnorePatterns,
+      testTimeout: 60_000,
+      setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+    },
+  ],
+};

@@ -1,0 +1,49 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { LoginResponse, TokenPair, UserDto } from '@herald/contracts';
+import { AuthService, AuthUser } from './auth.service';
+import { LoginDto, RefreshDto } from './dto/auth.dto';
+import { CurrentUser, Public } from './guards/decorators';
+import { LoginThrottlerGuard } from './guards/login-throttler.guard';
+import { toUserDto } from './users/user.entity';
+import { UsersService } from './users/users.service';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Public()
+  @UseGuards(LoginThrottlerGuard)
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Exchange a username and password for an access and a refresh token' })
+  login(@Body() body: LoginDto): Promise<LoginResponse> {
+    return this.auth.login(body.username, body.password);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Spend a refresh token for a new pair; re-using a spent one revokes its session' })
+  refresh(@Body() body: RefreshDto): Promise<TokenPair> {
+    return this.auth.refresh(body.refreshToken);
+  }
+
+  @ApiBearerAuth()
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: "End all of the caller's sessions and close their live sockets" })
+  async logout(@CurrentUser() user: AuthUser): Promise<void> {
+    await this.auth.logout(user.id);
+  }
+
+  @ApiBearerAuth()
+  @Get('me')
+  async me(@CurrentUser() user: AuthUser): Promise<UserDto> {
+    return toUserDto((await this.users.findById(user.id))!);
+  }
+}

@@ -1,0 +1,52 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Request } from 'express';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AccessTokenGuard } from './guards/access-token.guard';
+import { LoginThrottlerGuard } from './guards/login-throttler.guard';
+import { SessionEvents } from './session-events';
+import { AccessTokenService } from './tokens/access-token.service';
+import { RefreshTokenEntity } from './tokens/refresh-token.entity';
+import { RefreshTokenService } from './tokens/refresh-token.service';
+import { FirstUsersSeeder } from './users/first-users.seeder';
+import { UserEntity } from './users/user.entity';
+import { UsersController } from './users/users.controller';
+import { UsersService } from './users/users.service';
+
+const usernameOf = (req: Request) => {
+  const name = (req.body as { username?: unknown } | undefined)?.username;
+  return typeof name === 'string' ? name.slice(0, 64).toLowerCase() : '';
+};
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]),
+    // Only LoginThrottlerGuard uses these limits; other routes have their own.
+    ThrottlerModule.forRootAsync({
+      inject: [HERALD_CONFIG],
+      useFactory: (config: HeraldConfig) => ({
+        throttlers: [
+          { name: 'login-ip', ttl: 60_000, limit: config.LOGIN_RATE_PER_IP },
+          { name: 'login-user', ttl: 60_000, limit: config.LOGIN_RATE_PER_USER, getTracker: (req) => usernameOf(req as Request) },
+        ],
+      }),
+    }),
+  ],
+  controllers: [AuthController, UsersController],
+  providers: [
+    AuthService,
+    UsersService,
+    AccessTokenService,
+    RefreshTokenService,
+    SessionEvents,
+    FirstUsersSeeder,
+    LoginThrottlerGuard,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
+  exports: [AuthService, UsersService, AccessTokenService, SessionEvents],
+})
+export class AuthModule {}

@@ -1,0 +1,12 @@
+export * from './auth.module';
+export * from './auth.service';
+export * from './auth.errors';
+export * from './session-events';
+export * from './guards/decorators';
+export * from './guards/access-token.guard';
+export * from './tokens/access-token.service';
+export * from './users/user.entity';
+export * from './users/users.service';
+export * from './users/password';
+export * from './users/first-users.seeder';
+export { RefreshTokenEntity } from './tokens/refresh-token.entity';

@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { AuthError } from '../auth.errors';
+
+export const JWT_ISSUER = 'herald';
+export const JWT_AUDIENCE = 'herald';
+const ALGORITHM = 'HS256' as const;
+
+export interface AccessClaims {
+  /** User id. */
+  sub: string;
+  /** The user's session epoch when the token was issued. */
+  ver: number;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+/** Issues and verifies access tokens: HS256 only, with issuer, audience and expiry checked. */
+@Injectable()
+export class AccessTokenService {
+  private readonly secret: string;
+  readonly ttlSeconds: number;
+
+  constructor(@Inject(HERALD_CONFIG) config: HeraldConfig) {
+    if (!config.jwtSecret) throw new Error('JWT secret not resolved at boot');
+    this.secret = config.jwtSecret;
+    this.ttlSeconds = config.ACCESS_TOKEN_TTL;
+  }
+
+  issue(userId: string, sessionEpoch: number, ttlSeconds = this.ttlSeconds): { token: string; expiresAt: Date } {
+    const token = jwt.sign({ ver: sessionEpoch }, this.secret, {
+      algorithm: ALGORITHM,
+      subject: userId,
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      expiresIn: ttlSeconds,
+      jwtid: randomUUID(),
+    });
+    const { exp } = jwt.decode(token) as AccessClaims;
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Throws AuthError `token_expired` or `invalid_token`; never trusts the token's own `alg`. */
+  verify(token: string): AccessClaims {
+    if (typeof token !== 'string' || token.length === 0) throw new AuthError('missing_token', 'An access token is required.');
+    if (token.length > 4096) throw new AuthError('invalid_token', 'The access token is too long.');
+    try {
+      const claims = jwt.verify(token, this.secret, {
+        algorithms: [ALGORITHM],
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+      });
+      if (typeof claims !== 'object' || typeof claims.sub !== 'string' || !/^\d{1,19}$/.test(claims.sub) || typeof claims.ver !== 'number' || typeof claims.exp !== 'number') {
+        throw new AuthError('invalid_token', 'The access token is not a Herald access token.');
+      }
+      return claims as AccessClaims;
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+      if (err instanceof jwt.TokenExpiredError) throw new AuthError('token_expired', 'The access token has expired; refresh it.');
+      throw new AuthError('invalid_token', 'The access token is invalid.');
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './config/environment';
+export * from './config/config.module';
+export * from './http/error-body';
+export * from './http/all-exceptions.filter';
+export * from './http/validation';

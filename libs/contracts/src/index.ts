@@ -1,0 +1,5 @@
+export * from './roles';
+export * from './errors';
+export * from './auth';
+export * from './notifications';
+export * from './socket-events';

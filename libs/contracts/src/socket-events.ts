@@ -1,0 +1,30 @@
+import type { Ack } from './errors';
+import type { Notification } from './notifications';
+
+/** Events the server sends to a client, with their payloads. */
+export interface ServerToClientEvents {
+  notification: (notification: Notification) => void;
+  unread: (payload: { count: number }) => void;
+  /** Sent once a replay requested by `lastSeenId` has been fully delivered. */
+  'replay:done': (payload: { count: number; lastId: string | null }) => void;
+}
+
+export interface ReadRequest {
+  ids: string[];
+}
+
+export interface AuthRefreshRequest {
+  token: string;
+}
+
+/** Events a client sends to the server; each is answered through its ack. */
+export interface ClientToServerEvents {
+  'notifications:read': (payload: ReadRequest, ack: (answer: Ack<{ unread: number }>) => void) => void;
+  'auth:refresh': (payload: AuthRefreshRequest, ack: (answer: Ack<{ expiresAt: string }>) => void) => void;
+}
+
+/** What a client puts in `io(url, { auth })`. */
+export interface HandshakeAuth {
+  token: string;
+  lastSeenId?: string;
+}

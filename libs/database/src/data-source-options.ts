@@ -1,0 +1,36 @@
+import type { DataSourceOptions, MixedList } from 'typeorm';
+
+export interface HeraldDataSourceInput {
+  url: string;
+  embedded: boolean;
+  poolSize: number;
+  entities: MixedList<Function>;
+  migrations: MixedList<Function>;
+  /** Application name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/**
+ * One place that says how Herald talks to PostgreSQL, used by the server and by the migration CLI.
+ * Never `synchronize`: the schema is what `migrations/` says.
+ */
+export function heraldDataSourceOptions(input: HeraldDataSourceInput): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: input.url,
+    entities: input.entities,
+    migrations: input.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error', 'warn', 'migration'],
+    applicationName: input.applicationName ?? 'herald',
+    extra: {
+      // The embedded database is one PGlite instance: one connection avoids interleaving transactions.
+      max: input.embedded ? 1 : input.poolSize,
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+    },
+  };
+}

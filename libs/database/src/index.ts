@@ -1,0 +1,3 @@
+export * from './embedded-database';
+export * from './data-source-options';
+export * from './migrate';

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedDatabase } from '@herald/database';
+
+export interface TestDatabase {
+  /** URL of a fresh, empty database of this test file alone. */
+  url: string;
+  /** True when no PostgreSQL was reachable and the embedded database stands in. */
+  embedded: boolean;
+  drop(): Promise<void>;
+}
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+let announced = false;
+
+/**
+ * A database of its own for one test file: a new database on the real PostgreSQL at
+ * TEST_DATABASE_URL, dropped afterwards. Where none is reachable (outside CI) the embedded
+ * database stands in, and the run says so.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  if (await reachable(TEST_DATABASE_URL)) {
+    const name = `herald_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      embedded: false,
+      async drop() {
+        const c = new Client({ connectionString: TEST_DATABASE_URL });
+        await c.connect();
+        try {
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        } finally {
+          await c.end();
+        }
+      },
+    };
+  }
+  if (inCi) throw new Error(`PostgreSQL is not reachable at ${TEST_DATABASE_URL}, and CI requires it (no fallback in CI).`);
+  if (!announced) {
+    announced = true;
+    process.stderr.write(`[herald tests] PostgreSQL not reachable at ${TEST_DATABASE_URL}: falling back to the embedded database (PGlite).\n`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'herald-test-db-'));
+  const db = await startEmbeddedDatabase(dir);
+  return {
+    url: db.url,
+    embedded: true,
+    async drop() {
+      await db.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Whether Redis answers at REDIS_URL (default the local one); tests that need it skip with a reason otherwise. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
