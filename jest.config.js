@@ -3,7 +3,7 @@ const moduleNameMapper = { '^@herald/([a-z-]+)(/.*)?$': '<rootDir>/libs/$1/src$2
 // Nest 12 ships ES modules; Jest (before Node 24.9) cannot require() them, so they are compiled to CommonJS here.
 const transform = {
   '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
-  '^.+\\.m?js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['./test/support/babel-import-meta.js', '@babel/plugin-transform-modules-commonjs'] }],
+  '^.+\\.[mc]?js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['./test/support/babel-import-meta.js', '@babel/plugin-transform-modules-commonjs'] }],
 };
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras)/)'];
 

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedDatabase } from '@herald/database';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 export interface TestDatabase {
   /** URL of a fresh, empty database of this test file alone. */
@@ -66,13 +68,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     announced = true;
     process.stderr.write(`[herald tests] PostgreSQL not reachable at ${TEST_DATABASE_URL}: falling back to the embedded database (PGlite).\n`);
   }
+  return startEmbeddedInChild();
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * PGlite's WebAssembly loader cannot run inside Jest's module system, so the fallback database runs
+ * in a child process from the built code (the test command builds first).
+ */
+async function startEmbeddedInChild(): Promise<TestDatabase> {
+  if (!existsSync(join(ROOT, 'dist/libs/database/src/embedded-database.js'))) {
+    throw new Error('The embedded-database fallback needs the built code: run `npm run build` first (npm test does).');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'herald-test-db-'));
-  const db = await startEmbeddedDatabase(dir);
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/embedded-database.js'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolveUrl((JSON.parse(line) as { url: string }).url));
+    child.once('exit', (code) => reject(new Error(`embedded database exited with code ${code}`)));
+  });
   return {
-    url: db.url,
+    url,
     embedded: true,
     async drop() {
-      await db.stop();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
