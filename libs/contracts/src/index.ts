@@ -3,3 +3,5 @@ export * from './errors';
 export * from './auth';
 export * from './notifications';
 export * from './socket-events';
+export * from './orders';
+export * from './approvals';

@@ -1,3 +1,4 @@
+import type { ApprovalDto, DecideRequest } from './approvals';
 import type { Ack } from './errors';
 import type { Notification } from './notifications';
 
@@ -5,7 +6,7 @@ import type { Notification } from './notifications';
 export interface ServerToClientEvents {
   notification: (notification: Notification) => void;
   unread: (payload: { count: number }) => void;
-  /** Sent once a replay requested by `lastSeenId` has been fully delivered. */
+  /** Sent once the replay asked for by `lastSeenId` has been delivered: `count` notifications were missed. */
   'replay:done': (payload: { count: number; lastId: string | null }) => void;
 }
 
@@ -21,6 +22,7 @@ export interface AuthRefreshRequest {
 export interface ClientToServerEvents {
   'notifications:read': (payload: ReadRequest, ack: (answer: Ack<{ unread: number }>) => void) => void;
   'auth:refresh': (payload: AuthRefreshRequest, ack: (answer: Ack<{ expiresAt: string }>) => void) => void;
+  'approvals:decide': (payload: DecideRequest, ack: (answer: Ack<{ approval: ApprovalDto }>) => void) => void;
 }
 
 /** What a client puts in `io(url, { auth })`. */
@@ -28,3 +30,13 @@ export interface HandshakeAuth {
   token: string;
   lastSeenId?: string;
 }
+
+/** Event names as constants, for code that prefers not to type strings. */
+export const SocketEvents = {
+  notification: 'notification',
+  unread: 'unread',
+  replayDone: 'replay:done',
+  read: 'notifications:read',
+  authRefresh: 'auth:refresh',
+  approvalsDecide: 'approvals:decide',
+} as const;

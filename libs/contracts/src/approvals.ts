@@ -1,0 +1,79 @@
+/** OA approvals: shapes of the REST API and of the `approval.*` events. */
+export const APPROVAL_KINDS = ['purchase', 'expense', 'leave'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'withdrawn'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+/** `waiting`: a later step not reached yet; `pending`: the current step; `skipped`: never reached (rejected/withdrawn earlier). */
+export type ApprovalStepStatus = 'waiting' | 'pending' | 'approved' | 'rejected' | 'skipped';
+
+export interface ApprovalStepDto {
+  approverId: string;
+  approverName: string;
+  status: ApprovalStepStatus;
+  comment: string | null;
+  decidedAt: string | null;
+  /** Who decided: the approver, or an admin deciding in their place. */
+  decidedBy: string | null;
+}
+
+export interface ApprovalDto {
+  id: string;
+  kind: ApprovalKind;
+  title: string;
+  /** Exact decimal string, or null (leave requests). */
+  amount: string | null;
+  details: string | null;
+  applicantId: string;
+  applicantName: string;
+  status: ApprovalStatus;
+  /** Index into `steps` of the step waiting for a decision (equals steps.length once finished). */
+  currentStep: number;
+  steps: ApprovalStepDto[];
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ApprovalDecision = 'approve' | 'reject';
+
+export interface DecideRequest {
+  id: string;
+  decision: ApprovalDecision;
+  comment?: string;
+  version: number;
+}
+
+export const APPROVAL_EVENTS = [
+  'approval.submitted',
+  'approval.step_approved',
+  'approval.approved',
+  'approval.rejected',
+  'approval.withdrawn',
+] as const;
+export type ApprovalEventType = (typeof APPROVAL_EVENTS)[number];
+
+/** What every `approval.*` domain event carries: enough to render it without another request. */
+export interface ApprovalEventPayload {
+  approval: {
+    id: string;
+    kind: ApprovalKind;
+    title: string;
+    amount: string | null;
+    status: ApprovalStatus;
+    applicantId: string;
+    applicantName: string;
+    currentStep: number;
+    stepCount: number;
+    /** The approver whose decision is awaited now (null once finished). */
+    currentApproverId: string | null;
+  };
+  /** For decisions. */
+  decision?: ApprovalDecision;
+  comment?: string | null;
+  /** The approver of the step that was decided, or that was waiting when withdrawn. */
+  stepApproverId?: string | null;
+  /** Who acted (decided, submitted or withdrew). */
+  actor: { id: string; displayName: string };
+}
