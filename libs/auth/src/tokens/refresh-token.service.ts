@@ -39,10 +39,13 @@ export class RefreshTokenService {
   /** Spends `token` atomically: of two concurrent refreshes with one token, one rotates and the other is reuse. */
   async spend(token: string, manager: EntityManager): Promise<RefreshOutcome> {
     const hash = sha256(token);
+    // Wrapped in a CTE because TypeORM answers a bare UPDATE … RETURNING with [rows, count], not rows.
     const spent: Array<{ user_id: string; family_id: string }> = await manager.query(
-      `UPDATE refresh_tokens SET used_at = now()
-        WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-        RETURNING user_id, family_id`,
+      `WITH spent AS (
+         UPDATE refresh_tokens SET used_at = now()
+          WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+          RETURNING user_id, family_id)
+       SELECT user_id, family_id FROM spent`,
       [hash],
     );
     if (spent.length === 1) return { kind: 'rotated', userId: String(spent[0].user_id), familyId: spent[0].family_id };
