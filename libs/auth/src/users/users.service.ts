@@ -22,6 +22,8 @@ export interface UserChanges {
 }
 
 const UNIQUE_VIOLATION = '23505';
+// Advisory lock key of the last-admin check (the migration runner uses 4_242_001).
+const LAST_ADMIN_LOCK_KEY = 4_242_002;
 
 @Injectable()
 export class UsersService {
@@ -54,6 +56,9 @@ export class UsersService {
   }
 
   async create(input: NewUser, manager?: EntityManager): Promise<UserEntity> {
+    // Checked first so the common case logs no failed query; the unique index still decides races.
+    const taken = await this.repo(manager).createQueryBuilder('u').where('lower(u.username) = lower(:name)', { name: input.username }).getExists();
+    if (taken) throw this.usernameTaken(input.username);
     const user = this.repo(manager).create({
       username: input.username,
       displayName: input.displayName?.trim() || input.username,
@@ -66,10 +71,14 @@ export class UsersService {
       return (await this.repo(manager).findOneByOrFail({ id: saved.id }));
     } catch (err) {
       if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new ConflictException(`The username "${input.username}" is taken (usernames are case-insensitive).`);
+        throw this.usernameTaken(input.username);
       }
       throw err;
     }
+  }
+
+  private usernameTaken(username: string): ConflictException {
+    return new ConflictException(`The username "${username}" is taken (usernames are case-insensitive).`);
   }
 
   /**
@@ -94,6 +103,8 @@ export class UsersService {
       const losesAdmin =
         current.roles.includes('admin') && !current.disabled && (patch.disabled === true || (patch.roles !== undefined && !patch.roles.includes('admin')));
       if (losesAdmin) {
+        // Row locks alone let two admins demote each other at once; serialise every "admin lost" check.
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [LAST_ADMIN_LOCK_KEY]);
         const [{ n }] = await manager.query(`SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY(roles) AND NOT disabled`);
         if (n <= 1) throw new ConflictException('This is the last active admin; make another user admin first.');
       }
