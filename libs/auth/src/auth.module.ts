@@ -7,7 +7,7 @@ import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AccessTokenGuard } from './guards/access-token.guard';
-import { LoginThrottlerGuard } from './guards/login-throttler.guard';
+import { LOGIN_IP_LIMIT, LOGIN_USER_LIMIT, loginKey, LoginThrottlerGuard } from './guards/login-throttler.guard';
 import { SessionEvents } from './session-events';
 import { AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenEntity } from './tokens/refresh-token.entity';
@@ -30,8 +30,8 @@ const usernameOf = (req: Request) => {
       inject: [HERALD_CONFIG],
       useFactory: (config: HeraldConfig) => ({
         throttlers: [
-          { name: 'login-ip', ttl: 60_000, limit: config.LOGIN_RATE_PER_IP },
-          { name: 'login-user', ttl: 60_000, limit: config.LOGIN_RATE_PER_USER, getTracker: (req) => usernameOf(req as Request) },
+          { name: LOGIN_IP_LIMIT, ttl: 60_000, limit: config.LOGIN_RATE_PER_IP, generateKey: loginKey },
+          { name: LOGIN_USER_LIMIT, ttl: 60_000, limit: config.LOGIN_RATE_PER_USER, getTracker: (req) => usernameOf(req as Request), generateKey: loginKey },
         ],
       }),
     }),
