@@ -1,0 +1,42 @@
+import { startTestServer, TestServer } from './support/server';
+
+/** Login attempts are limited per username and per client address: 429 with Retry-After. */
+describe('login rate limit', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { LOGIN_RATE_PER_USER: '3', LOGIN_RATE_PER_IP: '8' } });
+  });
+  afterAll(() => server?.stop());
+
+  const attempt = (username: string, password = 'wrong-password') =>
+    server.request('POST', '/api/auth/login', { body: { username, password } });
+
+  function expectLimited(res: Awaited<ReturnType<typeof attempt>>, what: RegExp) {
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringMatching(what) });
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+  }
+
+  it('limits attempts per username (in any case), even with the right password, without touching other users', async () => {
+    // 1 + 2 + the 4th = 4 address hits so far.
+    expect((await attempt('alice')).status).toBe(401);
+    expect((await attempt('Alice')).status).toBe(401);
+    expect((await attempt('ALICE')).status).toBe(401);
+    expectLimited(await attempt('alice', 'herald-demo'), /for this username/);
+    // Another username from the same address is still allowed (5th address hit).
+    expect((await attempt('bob', 'herald-demo')).status).toBe(200);
+  });
+
+  it('limits attempts per client address across usernames', async () => {
+    // Hits 6, 7, 8 are allowed; the 9th is over LOGIN_RATE_PER_IP=8.
+    for (const name of ['carol', 'dave', 'erin']) expect((await attempt(name)).status).toBe(401);
+    expectLimited(await attempt('admin', 'herald-demo'), /from this address/);
+  });
+
+  it('does not limit other routes', async () => {
+    for (let i = 0; i < 5; i++) expect((await server.request('GET', '/health')).status).toBe(200);
+  });
+});
