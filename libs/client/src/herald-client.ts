@@ -1,0 +1,294 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type {
+  Ack,
+  ApprovalDto,
+  ClientToServerEvents,
+  DecideRequest,
+  HandshakeAuth,
+  Notification,
+  ServerToClientEvents,
+} from '@herald/contracts';
+import { HeraldClientError } from './errors';
+import { maxId, SeenIds } from './ids';
+import { ObservableValue, type ReadonlyValue } from './observable';
+import { type CursorStorage, MemoryCursorStorage } from './storage';
+import { readTokenExpiry, RefreshScheduler } from './token';
+
+export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
+
+/** How a notification reached this client: `replayed` while catching up on what was missed. */
+export interface DeliveryInfo {
+  replayed: boolean;
+}
+
+/** What `on()` can listen to: the server's events (notifications de-duplicated) plus the client's own. */
+export interface HeraldClientEvents {
+  notification: (notification: Notification, info: DeliveryInfo) => void;
+  unread: Parameters<ServerToClientEvents['unread']>[0] extends infer P ? (payload: P) => void : never;
+  'replay:done': Parameters<ServerToClientEvents['replay:done']>[0] extends infer P ? (payload: P) => void : never;
+  /** After every successful (re)connect: the moment to refetch anything derived from the server. */
+  connected: () => void;
+  /** Something went wrong that the app may want to show (refused handshake, failed refresh). */
+  error: (error: HeraldClientError) => void;
+}
+
+export interface HeraldClientOptions {
+  /** Server origin, e.g. `https://herald.example.com` (or '' in a browser for the page's own origin). */
+  url: string;
+  /** The current access token. Called on every (re)connect. */
+  getToken: () => Promise<string>;
+  /** A new access token (e.g. via POST /api/auth/refresh). Without it, getToken() is asked again. */
+  refreshToken?: () => Promise<string>;
+  /** Where `lastSeenId` lives; memory by default. */
+  storage?: CursorStorage;
+  /** Refresh this long before the token expires (default 60 s). */
+  refreshLeadMs?: number;
+  /** How long to wait for an ack (default 10 s). */
+  ackTimeoutMs?: number;
+  /** How many recent ids to remember for duplicate suppression (default 1,000). */
+  dedupeCapacity?: number;
+  /** Connect at once (default true). */
+  autoConnect?: boolean;
+  /** Passed to socket.io-client (path, transports, reconnection delays…). */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+type HeraldSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type Handlers = { [E in keyof HeraldClientEvents]: Set<HeraldClientEvents[E]> };
+
+/** If the server never says `replay:done` (older server), stop treating arrivals as replayed after this. */
+const REPLAY_GRACE_MS = 15_000;
+/** A connection that stays up this long resets the token-retry back-off. */
+const STABLE_CONNECTION_MS = 30_000;
+
+/**
+ * A typed Herald connection: keeps the token fresh in-band, resumes from `lastSeenId` after any
+ * disconnect, drops duplicates, and exposes the connection state and unread count as observables.
+ */
+export class HeraldClient {
+  readonly socket: HeraldSocket;
+  private readonly stateValue = new ObservableValue<ConnectionState>('offline');
+  private readonly unreadValue = new ObservableValue<number | null>(null);
+  private readonly missedValue = new ObservableValue<number>(0);
+  private readonly handlers: Handlers = { notification: new Set(), unread: new Set(), 'replay:done': new Set(), connected: new Set(), error: new Set() };
+  private readonly storage: CursorStorage;
+  private readonly seen: SeenIds;
+  private readonly scheduler: RefreshScheduler;
+  private readonly ackTimeoutMs: number;
+  private token: string | null = null;
+  private wantFreshToken = false;
+  private tokenFailed = false;
+  private replaying = false;
+  private replayTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private stableTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryAttempts = 0;
+  private closed = false;
+
+  constructor(private readonly options: HeraldClientOptions) {
+    this.storage = options.storage ?? new MemoryCursorStorage();
+    this.seen = new SeenIds(options.dedupeCapacity ?? 1000);
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.scheduler = new RefreshScheduler(options.refreshLeadMs ?? 60_000, () => void this.refreshInBand());
+    this.socket = io(options.url, {
+      path: '/socket.io',
+      ...options.socketOptions,
+      autoConnect: false,
+      // The callback form runs on every attempt, so each reconnect sends the current token and cursor.
+      auth: (cb) => {
+        this.handshake().then(cb, (err: unknown) => {
+          this.tokenFailed = true;
+          this.report(new HeraldClientError('token_unavailable', 'Could not get an access token to connect with.', err));
+          cb({});
+        });
+      },
+    });
+    this.wireSocket();
+    if (options.autoConnect !== false) this.connect();
+  }
+
+  /** `connected`, `reconnecting` (trying again by itself) or `offline` (stopped, or refused). */
+  get state(): ReadonlyValue<ConnectionState> {
+    return this.stateValue;
+  }
+
+  /** The unread count last announced by the server (null until the first `unread`). */
+  get unread(): ReadonlyValue<number | null> {
+    return this.unreadValue;
+  }
+
+  /** How many notifications the last reconnect replayed (from `replay:done`). */
+  get missed(): ReadonlyValue<number> {
+    return this.missedValue;
+  }
+
+  /** The id of the newest notification delivered so far (what the next reconnect resumes after). */
+  get lastSeenId(): string | null {
+    return this.storage.get();
+  }
+
+  /** Moves the cursor forward (never back), e.g. to the newest inbox item loaded over REST. */
+  advanceCursor(id: string): void {
+    const next = maxId(this.storage.get(), id);
+    if (next !== null && next !== this.storage.get()) this.storage.set(next);
+  }
+
+  on<E extends keyof HeraldClientEvents>(event: E, handler: HeraldClientEvents[E]): () => void {
+    (this.handlers[event] as Set<HeraldClientEvents[E]>).add(handler);
+    return () => this.off(event, handler);
+  }
+
+  off<E extends keyof HeraldClientEvents>(event: E, handler: HeraldClientEvents[E]): void {
+    (this.handlers[event] as Set<HeraldClientEvents[E]>).delete(handler);
+  }
+
+  connect(): void {
+    this.closed = false;
+    if (this.socket.connected || this.socket.active) return;
+    this.stateValue.set('reconnecting');
+    this.socket.connect();
+  }
+
+  /** Disconnects for good (until `connect()`); timers are cleared so a Node process can exit. */
+  close(): void {
+    this.closed = true;
+    this.clearTimers();
+    this.socket.disconnect();
+    this.stateValue.set('offline');
+  }
+
+  /** Marks notifications read; answers the server's ack (with the new unread count). */
+  async markRead(ids: string[]): Promise<Ack<{ unread: number }>> {
+    const ack = await this.withAck('notifications:read', (socket) => socket.emitWithAck('notifications:read', { ids }));
+    if (ack.ok) this.unreadValue.set(ack.unread);
+    return ack;
+  }
+
+  /** Approves or rejects over the socket, with the same rules as REST; refusals come back as `{ok: false}`. */
+  decide(request: DecideRequest): Promise<Ack<{ approval: ApprovalDto }>> {
+    return this.withAck('approvals:decide', (socket) => socket.emitWithAck('approvals:decide', request));
+  }
+
+  /** Sends one acknowledged emit; no connection or no answer in time become HeraldClientErrors. */
+  private async withAck<T>(event: string, send: (socket: ReturnType<HeraldSocket['timeout']>) => Promise<T>): Promise<T> {
+    if (!this.socket.connected) throw new HeraldClientError('offline', `Cannot send ${event}: not connected to the server.`);
+    try {
+      return await send(this.socket.timeout(this.ackTimeoutMs));
+    } catch (err) {
+      throw new HeraldClientError('timeout', `The server did not answer ${event} within ${this.ackTimeoutMs} ms.`, err);
+    }
+  }
+
+  private async handshake(): Promise<HandshakeAuth> {
+    let token = this.wantFreshToken ? await this.freshToken() : await this.options.getToken();
+    this.wantFreshToken = false;
+    // A provider may hand over a token that is (nearly) expired: refresh first rather than be refused once.
+    const exp = readTokenExpiry(token);
+    if (exp !== null && exp * 1000 <= Date.now() + 5_000 && this.options.refreshToken) token = await this.options.refreshToken();
+    this.token = token;
+    this.tokenFailed = false;
+    const lastSeenId = this.storage.get();
+    this.replaying = lastSeenId !== null;
+    return lastSeenId !== null ? { token, lastSeenId } : { token };
+  }
+
+  private freshToken(): Promise<string> {
+    return (this.options.refreshToken ?? this.options.getToken)();
+  }
+
+  private wireSocket(): void {
+    const socket = this.socket;
+    socket.on('connect', () => {
+      this.stateValue.set('connected');
+      if (this.token) this.scheduler.schedule(this.token);
+      clearTimeout(this.stableTimer);
+      this.stableTimer = setTimeout(() => (this.retryAttempts = 0), STABLE_CONNECTION_MS);
+      clearTimeout(this.replayTimer);
+      if (this.replaying) this.replayTimer = setTimeout(() => (this.replaying = false), REPLAY_GRACE_MS);
+      this.emit('connected');
+    });
+    socket.on('disconnect', (reason) => {
+      this.scheduler.cancel();
+      clearTimeout(this.stableTimer);
+      if (this.closed) return this.stateValue.set('offline');
+      // The server ends sockets whose token expired: come back with a fresh one (a revoked session will be refused then).
+      if (reason === 'io server disconnect') return this.retryWithFreshToken();
+      this.stateValue.set(socket.active ? 'reconnecting' : 'offline');
+    });
+    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      if (this.closed) return;
+      if (socket.active) return this.stateValue.set('reconnecting');
+      const code = err.data?.code;
+      if (code === 'token_expired' || this.tokenFailed) return this.retryWithFreshToken();
+      this.stateValue.set('offline');
+      const known = code === 'missing_token' || code === 'invalid_token' || code === 'user_disabled';
+      this.report(new HeraldClientError(known ? code : 'unauthorized', `The server refused the connection: ${code ?? err.message}.`, err));
+    });
+    socket.on('notification', (notification) => {
+      if (!this.seen.accept(notification.id, this.storage.get())) return;
+      this.storage.set(notification.id);
+      this.emit('notification', notification, { replayed: this.replaying });
+    });
+    socket.on('unread', (payload) => {
+      this.unreadValue.set(payload.count);
+      this.emit('unread', payload);
+    });
+    socket.on('replay:done', (payload) => {
+      this.replaying = false;
+      clearTimeout(this.replayTimer);
+      if (payload.lastId) this.advanceCursor(payload.lastId);
+      this.missedValue.set(payload.count);
+      this.emit('replay:done', payload);
+    });
+  }
+
+  /** Reconnects with a new token, at once the first time and then with a growing, jittered delay. */
+  private retryWithFreshToken(): void {
+    this.stateValue.set('reconnecting');
+    this.wantFreshToken = true;
+    const attempt = this.retryAttempts++;
+    const delay = attempt === 0 ? 0 : Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (!this.closed && !this.socket.connected && !this.socket.active) this.socket.connect();
+    }, delay);
+  }
+
+  private async refreshInBand(): Promise<void> {
+    if (!this.socket.connected) return;
+    try {
+      const token = await this.freshToken();
+      if (token === this.token) return; // nothing new to send; the next reconnect will ask again
+      const ack = await this.withAck('auth:refresh', (socket) => socket.emitWithAck('auth:refresh', { token }));
+      if (!ack.ok) throw new HeraldClientError('refresh_refused', ack.error.message);
+      this.token = token;
+      this.scheduler.schedule(token);
+    } catch (err) {
+      this.report(err instanceof HeraldClientError ? err : new HeraldClientError('token_unavailable', 'Could not refresh the access token.', err));
+    }
+  }
+
+  private report(error: HeraldClientError): void {
+    this.emit('error', error);
+  }
+
+  private emit<E extends keyof HeraldClientEvents>(event: E, ...args: Parameters<HeraldClientEvents[E]>): void {
+    for (const handler of [...this.handlers[event]]) {
+      try {
+        (handler as (...a: Parameters<HeraldClientEvents[E]>) => void)(...args);
+      } catch (err) {
+        // One faulty listener must not stop delivery to the others.
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  private clearTimers(): void {
+    this.scheduler.cancel();
+    clearTimeout(this.replayTimer);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.stableTimer);
+  }
+}
