@@ -1,0 +1,126 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import type { ClientToServerEvents, Notification, ServerToClientEvents } from '@herald/contracts';
+import { HeraldClient } from './herald-client';
+import { MemoryCursorStorage } from './storage';
+
+/** A stand-in server that speaks the contract, so the client's own logic is tested without Herald. */
+function jwt(exp: number, n = 0): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${b64({ alg: 'HS256' })}.${b64({ sub: '1', exp, n })}.sig`;
+}
+const inSeconds = (s: number) => Math.floor(Date.now() / 1000) + s;
+const note = (id: string): Notification => ({ id, type: 't', title: `n${id}`, body: '', data: {}, room: 'user:1', source: 'test', createdAt: new Date().toISOString(), readAt: null });
+const until = async (check: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe('HeraldClient (against a contract stand-in server)', () => {
+  let http: HttpServer;
+  let io: Server<ClientToServerEvents, ServerToClientEvents>;
+  let url: string;
+  const handshakes: { token?: string; lastSeenId?: string }[] = [];
+  let onConnection: (socket: Socket<ClientToServerEvents, ServerToClientEvents>) => void;
+  let refuse: ((auth: { token?: string }) => string | null) | null;
+  let client: HeraldClient | undefined;
+
+  beforeEach(async () => {
+    handshakes.length = 0;
+    refuse = null;
+    onConnection = () => undefined;
+    http = createServer();
+    io = new Server(http);
+    io.use((socket, next) => {
+      const auth = socket.handshake.auth as { token?: string; lastSeenId?: string };
+      handshakes.push({ ...auth });
+      const code = refuse?.(auth) ?? null;
+      if (!code) return next();
+      next(Object.assign(new Error('unauthorized'), { data: { code } }));
+    });
+    io.on('connection', (socket) => onConnection(socket));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  afterEach(async () => {
+    client?.close();
+    client = undefined;
+    await new Promise((r) => io.close(r));
+  });
+
+  it('drops duplicates and older ids, keeps the cursor, and sends it on reconnect', async () => {
+    onConnection = (socket) => {
+      for (const id of ['5', '6', '6', '4', '7']) socket.emit('notification', note(id));
+      socket.emit('replay:done', { count: 3, lastId: '7' });
+    };
+    const storage = new MemoryCursorStorage();
+    const got: string[] = [];
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), storage, socketOptions: { reconnectionDelay: 50, reconnectionDelayMax: 50 } });
+    client.on('notification', (n) => got.push(n.id));
+    await until(() => got.length === 3 && client!.missed.get() === 3);
+    expect(got).toEqual(['5', '6', '7']);
+    expect(storage.get()).toBe('7');
+    expect(handshakes[0].lastSeenId).toBeUndefined();
+
+    const states: string[] = [];
+    client.state.subscribe((s) => states.push(s));
+    io.disconnectSockets(); // server-side end: the client comes back with a fresh token and its cursor
+    await until(() => handshakes.length === 2 && client!.state.get() === 'connected');
+    expect(handshakes[1].lastSeenId).toBe('7');
+    expect(states).toContain('reconnecting');
+    expect(got).toEqual(['5', '6', '7']);
+  });
+
+  it('gets a fresh token and reconnects when the handshake says token_expired', async () => {
+    let issued = 0;
+    refuse = (auth) => (auth.token === 'expired' ? 'token_expired' : null);
+    const refreshToken = jest.fn(async () => jwt(inSeconds(900), ++issued));
+    client = new HeraldClient({ url, getToken: async () => 'expired', refreshToken });
+    await until(() => client!.state.get() === 'connected');
+    expect(refreshToken).toHaveBeenCalledTimes(1);
+    expect(handshakes.map((h) => h.token === 'expired')).toEqual([true, false]);
+  });
+
+  it('stays offline and reports why when the server refuses the user', async () => {
+    refuse = () => 'user_disabled';
+    const errors: string[] = [];
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)) });
+    client.on('error', (e) => errors.push(e.code));
+    await until(() => errors.length > 0);
+    expect(errors).toEqual(['user_disabled']);
+    expect(client.state.get()).toBe('offline');
+  });
+
+  it('refreshes in-band before expiry with auth:refresh', async () => {
+    const refreshed: string[] = [];
+    onConnection = (socket) =>
+      socket.on('auth:refresh', ({ token }, ack) => {
+        refreshed.push(token);
+        ack({ ok: true, expiresAt: new Date().toISOString() });
+      });
+    const fresh = jwt(inSeconds(900), 1);
+    // Expires in 61 s with a 60 s lead: the refresh is due about a second after connecting.
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(61)), refreshToken: async () => fresh });
+    await until(() => refreshed.length === 1, 4000);
+    expect(refreshed).toEqual([fresh]);
+    expect(handshakes).toHaveLength(1);
+  });
+
+  it('answers markRead and decide with the typed ack, and refuses them while offline', async () => {
+    onConnection = (socket) => {
+      socket.on('notifications:read', ({ ids }, ack) => ack({ ok: true, unread: 10 - ids.length }));
+      socket.on('approvals:decide', (_req, ack) => ack({ ok: false, error: { code: 'conflict', message: 'Already decided by carol.' } }));
+    };
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)) });
+    await expect(client.markRead(['1'])).rejects.toMatchObject({ code: 'offline' });
+    await until(() => client!.state.get() === 'connected');
+    expect(await client.markRead(['1', '2'])).toEqual({ ok: true, unread: 8 });
+    expect(client.unread.get()).toBe(8);
+    expect(await client.decide({ id: '1', decision: 'approve', version: 1 })).toEqual({ ok: false, error: { code: 'conflict', message: 'Already decided by carol.' } });
+  });
+});
