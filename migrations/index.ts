@@ -1,4 +1,12 @@
 import { CreateUsersAndRefreshTokens1763770000000 } from './1763770000000-CreateUsersAndRefreshTokens';
+import { CreateNotifications1763780000000 } from './1763780000000-CreateNotifications';
+import { CreateOrders1763790000000 } from './1763790000000-CreateOrders';
+import { CreateApprovals1763800000000 } from './1763800000000-CreateApprovals';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
-export const MIGRATIONS = [CreateUsersAndRefreshTokens1763770000000];
+export const MIGRATIONS = [
+  CreateUsersAndRefreshTokens1763770000000,
+  CreateNotifications1763780000000,
+  CreateOrders1763790000000,
+  CreateApprovals1763800000000,
+];

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { AuthModule } from '@herald/auth';
 import { HeraldConfig, HeraldConfigModule } from '@herald/common';
 import { heraldDataSourceOptions, runMigrations } from '@herald/database';
+import { NotificationsModule } from '@herald/notifications';
 import { HealthController } from './health/health.controller';
 import { ENTITIES, MIGRATIONS } from './persistence';
 
@@ -45,6 +46,7 @@ export class AppModule {
         }),
         TerminusModule,
         AuthModule,
+        NotificationsModule,
       ],
       controllers: [HealthController],
     };

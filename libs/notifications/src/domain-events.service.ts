@@ -1,16 +1,50 @@
-import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import type { DomainEvent } from './domain-event';
+import { OUTBOX_CHANNEL, Signals } from './signals';
+
+const RECORDED = 'heraldOutboxRecorded';
 
 /**
  * What domain services call to publish an event: `await events.record(manager, event)` inside their
- * own transaction. The outbox row commits or rolls back with the business change.
+ * own transaction. The outbox row commits or rolls back with the business change; once the
+ * transaction commits, the dispatcher is woken (in this process at once, in others by pg_notify).
  */
 @Injectable()
-export class DomainEvents {
+export class DomainEvents implements OnModuleInit, EntitySubscriberInterface {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly signals: Signals,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  onModuleInit(): void {
+    // Registered by hand: a TypeORM subscriber that needs Nest's injected services.
+    this.db.subscribers.push(this);
+  }
+
   async record(manager: EntityManager, event: DomainEvent): Promise<void> {
-    void manager;
-    void event;
-    throw new Error('DomainEvents.record is being implemented (issue 3)');
+    await manager.query(
+      `INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ($1, $2, $3, $4)`,
+      [event.type, event.aggregateId, event.actorId, JSON.stringify(event.payload)],
+    );
+    if (!this.config.embeddedDatabase) await manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+    const runner = manager.queryRunner;
+    if (runner?.isTransactionActive) runner.data = { ...runner.data, [RECORDED]: true };
+    else setImmediate(() => this.signals.outboxCommitted()); // auto-committed statement: already visible
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    const runner = event.queryRunner;
+    if (runner?.data?.[RECORDED]) {
+      delete runner.data[RECORDED];
+      this.signals.outboxCommitted();
+    }
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (event.queryRunner?.data) delete event.queryRunner.data[RECORDED];
   }
 }

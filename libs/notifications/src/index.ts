@@ -1,3 +1,11 @@
 export * from './domain-event';
 export * from './domain-events.service';
 export * from './notifications.module';
+export * from './notification-store';
+export * from './notification-feed.service';
+export * from './outbox-dispatcher.service';
+export * from './signals';
+export * from './rooms';
+export * from './audience/audience-rules';
+export * from './inbox/inbox.service';
+export { readerOf } from './inbox/inbox.controller';

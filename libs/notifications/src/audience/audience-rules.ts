@@ -1,0 +1,105 @@
+import { Rooms, type ApprovalEventPayload, type OrderEventPayload } from '@herald/contracts';
+
+/** What one domain event becomes: the rooms it is addressed to and what it says. */
+export interface Audience {
+  rooms: string[];
+  title: string;
+  body: string;
+  /** Everything a UI needs to render it without another request, including `link`. */
+  data: Record<string, unknown>;
+  source: string;
+}
+
+type Rule<P> = (payload: P) => Audience;
+
+const orderData = (p: OrderEventPayload) => ({
+  orderId: p.order.id,
+  number: p.order.number,
+  customer: p.order.customer,
+  total: p.order.total,
+  status: p.order.status,
+  ownerId: p.order.ownerId,
+  itemCount: p.order.itemCount,
+  previousStatus: p.previousStatus ?? null,
+  actorId: p.actor.id,
+  actorName: p.actor.displayName,
+  link: `/orders/${p.order.id}`,
+});
+
+const order = (title: (p: OrderEventPayload) => string, extraRooms: (p: OrderEventPayload) => string[] = () => []): Rule<OrderEventPayload> =>
+  (p) => ({
+    rooms: [Rooms.orders, Rooms.user(p.order.ownerId), ...extraRooms(p)],
+    title: title(p),
+    body: `${p.order.customer} · ${p.order.total} · ${p.actor.displayName}`,
+    data: orderData(p),
+    source: 'orders',
+  });
+
+const approvalData = (p: ApprovalEventPayload) => ({
+  approvalId: p.approval.id,
+  kind: p.approval.kind,
+  title: p.approval.title,
+  amount: p.approval.amount,
+  status: p.approval.status,
+  applicantId: p.approval.applicantId,
+  applicantName: p.approval.applicantName,
+  currentStep: p.approval.currentStep,
+  stepCount: p.approval.stepCount,
+  currentApproverId: p.approval.currentApproverId,
+  decision: p.decision ?? null,
+  comment: p.comment ?? null,
+  decidedBy: p.decision ? p.actor.displayName : null,
+  actorId: p.actor.id,
+  actorName: p.actor.displayName,
+  link: `/approvals/${p.approval.id}`,
+});
+
+const approval = (title: (p: ApprovalEventPayload) => string, rooms: (p: ApprovalEventPayload) => Array<string | null | undefined>): Rule<ApprovalEventPayload> =>
+  (p) => ({
+    rooms: [...rooms(p).filter((r): r is string => !!r), Rooms.approvals],
+    title: title(p),
+    body: [p.approval.kind, p.approval.amount, p.comment ? `“${p.comment}”` : null, p.actor.displayName].filter(Boolean).join(' · '),
+    data: approvalData(p),
+    source: 'approvals',
+  });
+
+const userRoom = (id: string | null | undefined) => (id ? Rooms.user(id) : null);
+
+/**
+ * Who hears what: one entry per domain event type. This table is the single place to read and
+ * change audiences; every room listed receives the notification once (a user in several of them
+ * still gets it once).
+ */
+export const AUDIENCE_RULES: Record<string, Rule<any>> = {
+  'order.created': order((p) => `New order ${p.order.number}`),
+  'order.updated': order((p) => `Order ${p.order.number} updated`),
+  'order.paid': order((p) => `Order ${p.order.number} paid`, () => [Rooms.role('warehouse')]),
+  'order.shipped': order((p) => `Order ${p.order.number} shipped`),
+  'order.delivered': order((p) => `Order ${p.order.number} delivered`),
+  'order.cancelled': order(
+    (p) => `Order ${p.order.number} cancelled`,
+    (p) => (p.previousStatus === 'paid' ? [Rooms.role('warehouse')] : []),
+  ),
+
+  'approval.submitted': approval((p) => `Approval requested: ${p.approval.title}`, (p) => [userRoom(p.approval.currentApproverId)]),
+  'approval.step_approved': approval(
+    (p) => `Step approved: ${p.approval.title}`,
+    (p) => [userRoom(p.approval.currentApproverId), userRoom(p.approval.applicantId)],
+  ),
+  'approval.approved': approval((p) => `Approved: ${p.approval.title}`, (p) => [userRoom(p.approval.applicantId)]),
+  'approval.rejected': approval((p) => `Rejected: ${p.approval.title}`, (p) => [userRoom(p.approval.applicantId)]),
+  'approval.withdrawn': approval(
+    (p) => `Withdrawn: ${p.approval.title}`,
+    (p) => [userRoom(p.stepApproverId ?? p.approval.currentApproverId)],
+  ),
+};
+
+export class NoAudienceRuleError extends Error {}
+
+/** Applies the rule for `type`; the rooms come out de-duplicated. */
+export function audienceFor(type: string, payload: unknown): Audience {
+  const rule = AUDIENCE_RULES[type];
+  if (!rule) throw new NoAudienceRuleError(`No audience rule for event type "${type}"; add one to AUDIENCE_RULES.`);
+  const audience = rule(payload);
+  return { ...audience, rooms: [...new Set(audience.rooms)] };
+}

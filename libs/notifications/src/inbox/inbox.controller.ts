@@ -1,0 +1,39 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { NotificationPage } from '@herald/contracts';
+import { AuthUser, CurrentUser } from '@herald/auth';
+import { roomsForUser } from '../rooms';
+import { ListNotificationsQuery, MarkReadDto } from './inbox.dto';
+import { InboxReader, InboxService } from './inbox.service';
+
+export const readerOf = (user: Pick<AuthUser, 'id' | 'roles'>): InboxReader => ({ userId: user.id, rooms: roomsForUser(user.id, user.roles) });
+
+@ApiTags('notifications')
+@ApiBearerAuth()
+@Controller('api/notifications')
+export class InboxController {
+  constructor(private readonly inbox: InboxService) {}
+
+  @Get()
+  list(@CurrentUser() user: AuthUser, @Query() query: ListNotificationsQuery): Promise<NotificationPage> {
+    if (query.after !== undefined && query.before !== undefined) throw new BadRequestException('Give either after or before, not both.');
+    return this.inbox.list(readerOf(user), query);
+  }
+
+  @Get('unread-count')
+  async unreadCount(@CurrentUser() user: AuthUser): Promise<{ count: number }> {
+    return { count: await this.inbox.unreadCount(readerOf(user)) };
+  }
+
+  @Post('read')
+  @HttpCode(200)
+  async read(@CurrentUser() user: AuthUser, @Body() body: MarkReadDto): Promise<{ unread: number }> {
+    return { unread: await this.inbox.markRead(readerOf(user), body.ids) };
+  }
+
+  @Post('read-all')
+  @HttpCode(200)
+  async readAll(@CurrentUser() user: AuthUser): Promise<{ unread: number }> {
+    return { unread: await this.inbox.markAllRead(readerOf(user)) };
+  }
+}

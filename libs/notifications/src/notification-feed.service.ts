@@ -1,0 +1,187 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Notification } from '@herald/contracts';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { NotificationStore, StoredNotification, toNotification } from './notification-store';
+import { Signals } from './signals';
+import { WakeableLoop } from './wakeable-loop';
+
+/** Bounds of the work one wake-up or one replay page may do. */
+export const FEED_BATCH = 500;
+export const REPLAY_PAGE = 500;
+
+/** A live reader of notifications on this instance: a socket or an SSE stream. */
+export interface FeedSubscriber {
+  readonly userId: string;
+  /** The rooms the reader belongs to now. */
+  rooms: readonly string[];
+  deliver(notification: Notification): void;
+}
+
+interface Subscription {
+  sub: FeedSubscriber;
+  /** Highest id delivered (or known not to concern the reader). */
+  cursor: bigint;
+  live: boolean;
+  closed: boolean;
+}
+
+export interface AttachResult {
+  /** How many notifications the replay delivered. */
+  replayed: number;
+  lastId: string | null;
+  detach(): void;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Delivers notifications to the readers connected to this instance by tailing the notifications
+ * table in id order. Because ids become visible in the order they grow, reading `id > last` never
+ * skips one, whichever instance wrote it and whether or not that instance crashed afterwards.
+ * A reader that comes back with a cursor is replayed from the database first and switched to live
+ * delivery at a point where nothing can fall between the two (see attach()).
+ */
+@Injectable()
+export class NotificationFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(NotificationFeed.name);
+  private readonly loop: WakeableLoop;
+  private readonly byRoom = new Map<string, Set<Subscription>>();
+  private readonly subscriptions = new Map<FeedSubscriber, Subscription>();
+  private unsubscribe?: () => void;
+  /** Highest id read from the table; every id up to it has been offered to live readers. */
+  private lastId = 0n;
+
+  constructor(
+    private readonly store: NotificationStore,
+    private readonly signals: Signals,
+    @Inject(HERALD_CONFIG) config: HeraldConfig,
+  ) {
+    this.loop = new WakeableLoop('NotificationFeed', () => this.tail(), config.embeddedDatabase ? 250 : 1000, this.log);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.lastId = BigInt(await this.store.maxId());
+    this.unsubscribe = this.signals.onNotifications(() => this.loop.wake());
+    this.loop.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.unsubscribe?.();
+    await this.loop.stop();
+  }
+
+  /** Wakes the tailer (after a commit seen by another channel, e.g. pg NOTIFY). */
+  wake(): void {
+    this.loop.wake();
+  }
+
+  get size(): number {
+    return this.subscriptions.size;
+  }
+
+  /**
+   * Registers a reader. Without `lastSeenId` it gets only what is committed from now on. With it,
+   * it first gets every notification after that id it may see, in order, then live ones: the
+   * reader stays off the live path while replaying, and goes live only when the tailer has not
+   * moved past the point the last replay query was sure to include.
+   */
+  async attach(sub: FeedSubscriber, lastSeenId?: string): Promise<AttachResult> {
+    const s: Subscription = { sub, cursor: this.lastId, live: false, closed: false };
+    this.subscriptions.set(sub, s);
+    this.index(s, sub.rooms);
+    const detach = () => this.detach(sub);
+    if (lastSeenId === undefined) {
+      s.live = true;
+      return { replayed: 0, lastId: null, detach };
+    }
+    s.cursor = BigInt(lastSeenId);
+    let replayed = 0;
+    let lastId: string | null = null;
+    for (;;) {
+      if (s.closed) break;
+      const horizon = this.lastId;
+      const page = await this.store.visibleAfter(sub.rooms, s.cursor.toString(), REPLAY_PAGE);
+      for (const n of page) {
+        if (s.closed) break;
+        sub.deliver(toNotification(n, sub.rooms));
+        s.cursor = BigInt(n.id);
+        lastId = n.id;
+        replayed++;
+      }
+      if (page.length === REPLAY_PAGE) {
+        await yieldToEventLoop(); // let other sockets breathe between pages of a long backlog
+        continue;
+      }
+      // Everything up to `horizon` was committed before the query began, so the query saw it.
+      if (this.lastId === horizon) {
+        if (s.cursor < horizon) s.cursor = horizon;
+        s.live = true;
+        break;
+      }
+    }
+    return { replayed, lastId, detach };
+  }
+
+  /** The reader's rooms changed (role change): later notifications follow the new rooms. */
+  updateRooms(sub: FeedSubscriber, rooms: readonly string[]): void {
+    const s = this.subscriptions.get(sub);
+    if (!s) return;
+    this.unindex(s);
+    sub.rooms = rooms;
+    this.index(s, rooms);
+  }
+
+  detach(sub: FeedSubscriber): void {
+    const s = this.subscriptions.get(sub);
+    if (!s) return;
+    s.closed = true;
+    this.unindex(s);
+    this.subscriptions.delete(sub);
+  }
+
+  private index(s: Subscription, rooms: readonly string[]): void {
+    for (const room of rooms) {
+      let set = this.byRoom.get(room);
+      if (!set) this.byRoom.set(room, (set = new Set()));
+      set.add(s);
+    }
+  }
+
+  private unindex(s: Subscription): void {
+    for (const room of s.sub.rooms) {
+      const set = this.byRoom.get(room);
+      set?.delete(s);
+      if (set && !set.size) this.byRoom.delete(room);
+    }
+  }
+
+  /** Reads the next batch after lastId and offers each notification to the live readers of its rooms. */
+  private async tail(): Promise<boolean> {
+    const batch = await this.store.after(this.lastId.toString(), FEED_BATCH);
+    for (const n of batch) {
+      this.offer(n);
+      this.lastId = BigInt(n.id);
+    }
+    return batch.length === FEED_BATCH;
+  }
+
+  private offer(n: StoredNotification): void {
+    const id = BigInt(n.id);
+    const seen = new Set<Subscription>();
+    for (const room of n.rooms) {
+      const set = this.byRoom.get(room);
+      if (!set) continue;
+      for (const s of set) {
+        if (seen.has(s)) continue; // a reader in several addressed rooms gets it once
+        seen.add(s);
+        if (!s.live || s.closed || id <= s.cursor) continue;
+        s.cursor = id;
+        try {
+          s.sub.deliver(toNotification(n, s.sub.rooms));
+        } catch (err) {
+          this.log.warn({ err, userId: s.sub.userId }, 'delivery to a reader failed');
+        }
+      }
+    }
+  }
+}

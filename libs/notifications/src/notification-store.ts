@@ -1,0 +1,139 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Notification } from '@herald/contracts';
+
+/** Serialises every writer of notifications, so ids become visible in the order they grow (invariant 2). */
+const NOTIFICATION_WRITER_LOCK = 4_242_002;
+
+/** A notification as stored, with every room it is addressed to. */
+export interface StoredNotification {
+  id: string;
+  type: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  source: string;
+  rooms: string[];
+  createdAt: string;
+}
+
+export interface NewNotification {
+  type: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  source: string;
+  rooms: string[];
+  outboxId?: string;
+}
+
+interface Row {
+  id: string;
+  type: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  source: string;
+  rooms: string[];
+  created_at: Date;
+}
+
+const toStored = (r: Row): StoredNotification => ({
+  id: String(r.id),
+  type: r.type,
+  title: r.title,
+  body: r.body,
+  data: r.data,
+  source: r.source,
+  rooms: r.rooms,
+  createdAt: r.created_at.toISOString(),
+});
+
+/** The shape a reader gets: `room` is the first of its rooms that the reader belongs to. */
+export function toNotification(n: StoredNotification, readerRooms: readonly string[], readAt: string | null = null): Notification {
+  const room = readerRooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
+  return { id: n.id, type: n.type, title: n.title, body: n.body, data: n.data, room, source: n.source, createdAt: n.createdAt, readAt };
+}
+
+/**
+ * One branch per room, each an index range scan on notification_rooms (room, notification_id) that
+ * stops after `limit` rows: the cost follows the page size, not the length of anyone's history.
+ */
+export function visibleIdsSql(roomCount: number, firstParam: number, direction: 'ASC' | 'DESC', bound: string, limitParam: string, extra = ''): string {
+  const op = direction === 'ASC' ? '>' : '<';
+  const branches = Array.from({ length: roomCount }, (_, i) =>
+    `(SELECT notification_id, room FROM notification_rooms nr
+       WHERE room = $${firstParam + i} AND notification_id ${op} ${bound} ${extra}
+       ORDER BY notification_id ${direction} LIMIT ${limitParam})`,
+  );
+  return `SELECT notification_id FROM (${branches.join(' UNION ALL ')}) v
+          GROUP BY notification_id ORDER BY notification_id ${direction} LIMIT ${limitParam}`;
+}
+
+@Injectable()
+export class NotificationStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Takes the writer lock for the rest of `manager`'s transaction. Every insert of notifications
+   * happens under it, so a transaction that got id N has committed before one can get N+1.
+   */
+  async lockWriter(manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [NOTIFICATION_WRITER_LOCK]);
+  }
+
+  /** Inserts one notification and its room rows; call after lockWriter() in the same transaction. */
+  async insert(manager: EntityManager, n: NewNotification): Promise<string> {
+    const [{ id }] = await manager.query(
+      `INSERT INTO notifications (id, type, title, body, data, source, outbox_id)
+       VALUES (nextval('notifications_id_seq'), $1, $2, $3, $4, $5, $6) RETURNING id`,
+      [n.type, n.title, n.body, JSON.stringify(n.data), n.source, n.outboxId ?? null],
+    );
+    await manager.query(
+      `INSERT INTO notification_rooms (room, notification_id) SELECT unnest($1::text[]), $2`,
+      [n.rooms, id],
+    );
+    return String(id);
+  }
+
+  /** The highest id committed so far (0 when there is none). */
+  async maxId(): Promise<string> {
+    const [{ max }] = await this.db.query(`SELECT coalesce(max(id), 0)::text AS max FROM notifications`);
+    return max;
+  }
+
+  /** Every notification after `cursor`, in id order, whoever it is for: what the live feed tails. */
+  async after(cursor: string, limit: number): Promise<StoredNotification[]> {
+    const rows: Row[] = await this.db.query(
+      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at,
+              (SELECT array_agg(room ORDER BY room) FROM notification_rooms r WHERE r.notification_id = n.id) AS rooms
+         FROM notifications n WHERE n.id > $1 ORDER BY n.id LIMIT $2`,
+      [cursor, limit],
+    );
+    return rows.map(toStored);
+  }
+
+  /** The notifications after `cursor` addressed to any of `rooms`, oldest first: a replay page. */
+  async visibleAfter(rooms: readonly string[], cursor: string, limit: number): Promise<StoredNotification[]> {
+    return this.byIds(await this.visibleIds(rooms, 'ASC', cursor, limit), 'ASC');
+  }
+
+  async visibleIds(rooms: readonly string[], direction: 'ASC' | 'DESC', bound: string, limit: number, extra = '', extraParams: unknown[] = []): Promise<string[]> {
+    if (!rooms.length) return [];
+    const sql = visibleIdsSql(rooms.length, 3 + extraParams.length, direction, '$1', '$2', extra);
+    const rows: Array<{ notification_id: string }> = await this.db.query(sql, [bound, limit, ...extraParams, ...rooms]);
+    return rows.map((r) => String(r.notification_id));
+  }
+
+  async byIds(ids: readonly string[], direction: 'ASC' | 'DESC'): Promise<StoredNotification[]> {
+    if (!ids.length) return [];
+    const rows: Row[] = await this.db.query(
+      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at,
+              (SELECT array_agg(room ORDER BY room) FROM notification_rooms r WHERE r.notification_id = n.id) AS rooms
+         FROM notifications n WHERE n.id = ANY($1::bigint[]) ORDER BY n.id ${direction}`,
+      [ids],
+    );
+    return rows.map(toStored);
+  }
+}

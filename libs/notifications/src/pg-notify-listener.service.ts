@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { NOTIFICATIONS_CHANNEL, OUTBOX_CHANNEL, Signals } from './signals';
+
+/**
+ * On PostgreSQL, one dedicated connection LISTENs for commits made by other instances and wakes
+ * the dispatcher and the feed at once. If it drops, it reconnects with backoff; meanwhile polling
+ * keeps everything moving. Not used with the embedded database, whose NOTIFY reaches no one else.
+ */
+@Injectable()
+export class PgNotifyListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(PgNotifyListener.name);
+  private client?: Client;
+  private stopped = false;
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
+
+  constructor(
+    private readonly signals: Signals,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.embeddedDatabase || !this.config.databaseUrl) return;
+    await this.connect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'herald-listener' });
+    client.on('notification', (msg) => {
+      if (msg.channel === OUTBOX_CHANNEL) this.signals.outboxCommitted();
+      else if (msg.channel === NOTIFICATIONS_CHANNEL) this.signals.notificationsCommitted();
+    });
+    client.on('error', (err) => {
+      this.log.warn({ err: err.message }, 'LISTEN connection lost; reconnecting (polling covers the gap)');
+      this.scheduleReconnect(client);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      await client.query(`LISTEN ${NOTIFICATIONS_CHANNEL}`);
+      this.client = client;
+      this.failures = 0;
+      // Anything committed while we were not listening is picked up now.
+      this.signals.outboxCommitted();
+      this.signals.notificationsCommitted();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not LISTEN; retrying (polling covers the gap)');
+      this.scheduleReconnect(client);
+    }
+  }
+
+  private scheduleReconnect(client: Client): void {
+    client.removeAllListeners('notification');
+    client.end().catch(() => undefined);
+    if (this.client === client) this.client = undefined;
+    if (this.stopped || this.retryTimer) return;
+    const delay = Math.min(500 * 2 ** this.failures++, 30_000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}
