@@ -28,7 +28,7 @@ const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
 
 /**
  * Every environment variable Herald reads, with what it expects.
- * The descriptions are printed when a value is rejected and listed in the README.
+ * The descriptions are listed in the README's configuration table (scripts/config-table.js keeps it in step).
  */
 export class EnvironmentVariables {
   /** development | production | test */
@@ -132,7 +132,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const known = Object.keys(new EnvironmentVariables());
   const picked: Record<string, unknown> = {};
   for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'DEMO_SEED', 'ADMIN_USERNAME', 'ADMIN_PASSWORD']) {
-    if (env[key] !== undefined) picked[key] = env[key];
+    // An empty value means unset (as in `PORT= npm start`): the default applies instead of undefined.
+    if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }
   const vars = plainToInstance(EnvironmentVariables, picked);
   const problems = describe(validateSync(vars, { skipMissingProperties: false }));
