@@ -27,10 +27,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [n, r, p] = parts.slice(1, 4).map(Number);
-  if (![n, r, p].every(Number.isInteger)) return false;
+  // Bounded so that a corrupt or planted hash can neither throw nor make one login take gigabytes.
+  const sane = Number.isInteger(n) && n >= 2 ** 10 && n <= 2 ** 20 && (n & (n - 1)) === 0 && Number.isInteger(r) && r >= 1 && 128 * n * r <= 256 * 1024 * 1024 && Number.isInteger(p) && p >= 1 && p <= 16;
+  if (!sane) return false;
   const expected = Buffer.from(parts[5], 'base64url');
+  if (expected.length !== KEY_LENGTH) return false;
   const actual = await scrypt(password, Buffer.from(parts[4], 'base64url'), n, r, p);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return timingSafeEqual(expected, actual);
 }
 
 let dummy: Promise<string> | undefined;
