@@ -77,3 +77,13 @@ export interface ApprovalEventPayload {
   /** Who acted (decided, submitted or withdrew). */
   actor: { id: string; displayName: string };
 }
+
+/**
+ * Someone who may be chosen as an approver (an active manager or admin), as a submit form lists
+ * them: `GET /api/approvals/approvers` (any signed-in user; the web UI falls back to typed ids without it).
+ */
+export interface ApproverOption {
+  id: string;
+  username: string;
+  displayName: string;
+}
