@@ -7,6 +7,9 @@ import { AuthModule } from '@herald/auth';
 import { HeraldConfig, HeraldConfigModule } from '@herald/common';
 import { heraldDataSourceOptions, runMigrations } from '@herald/database';
 import { NotificationsModule } from '@herald/notifications';
+import { RealtimeModule } from '@herald/realtime';
+import { OrdersModule } from '@herald/orders';
+import { ApprovalsModule } from '@herald/approvals';
 import { HealthController } from './health/health.controller';
 import { ENTITIES, MIGRATIONS } from './persistence';
 
@@ -47,6 +50,9 @@ export class AppModule {
         TerminusModule,
         AuthModule,
         NotificationsModule,
+        RealtimeModule,
+        OrdersModule,
+        ApprovalsModule,
       ],
       controllers: [HealthController],
     };

@@ -1,0 +1,47 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuthUser, CurrentUser } from '@herald/auth';
+import { ParseIdPipe } from '@herald/common';
+import type { ApprovalDto } from '@herald/contracts';
+import { ApprovalPage, ApprovalsService } from './approvals.service';
+import { CreateApprovalDto, DecisionDto, ListApprovalsQuery, WithdrawDto } from './dto/approval.dto';
+
+/** Any signed-in user may apply; who may see and decide is checked per request in the service. */
+@ApiTags('approvals')
+@ApiBearerAuth()
+@Controller('api/approvals')
+export class ApprovalsController {
+  constructor(private readonly approvals: ApprovalsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Submit a request; its steps run in the order of approverIds (managers or admins)' })
+  submit(@CurrentUser() user: AuthUser, @Body() body: CreateApprovalDto): Promise<ApprovalDto> {
+    return this.approvals.submit(user, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'mine: I applied; todo: waiting for my decision; all: every request (admins)' })
+  list(@CurrentUser() user: AuthUser, @Query() query: ListApprovalsQuery): Promise<ApprovalPage> {
+    return this.approvals.list(user, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One request: for its applicant, its approvers and admins' })
+  get(@CurrentUser() user: AuthUser, @Param('id', ParseIdPipe) id: string): Promise<ApprovalDto> {
+    return this.approvals.get(user, id);
+  }
+
+  @Post(':id/decision')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Approve or reject the current step (its approver, or an admin in the approver's place)" })
+  decide(@CurrentUser() user: AuthUser, @Param('id', ParseIdPipe) id: string, @Body() body: DecisionDto): Promise<ApprovalDto> {
+    return this.approvals.decide(user, id, body);
+  }
+
+  @Post(':id/withdraw')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw a pending request (its applicant)' })
+  withdraw(@CurrentUser() user: AuthUser, @Param('id', ParseIdPipe) id: string, @Body() body: WithdrawDto): Promise<ApprovalDto> {
+    return this.approvals.withdraw(user, id, body.version);
+  }
+}

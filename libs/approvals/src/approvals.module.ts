@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '@herald/auth';
+import { ApprovalEntity, ApprovalStepEntity } from './approval.entity';
+import { ApprovalsController } from './approvals.controller';
+import { ApprovalsGateway } from './approvals.gateway';
+import { ApprovalsService } from './approvals.service';
+
+/** OA approvals over REST and the `approvals:decide` socket event. DomainEvents comes from the global NotificationsModule. */
+@Module({
+  imports: [TypeOrmModule.forFeature([ApprovalEntity, ApprovalStepEntity]), AuthModule],
+  controllers: [ApprovalsController],
+  providers: [ApprovalsService, ApprovalsGateway],
+  exports: [ApprovalsService],
+})
+export class ApprovalsModule {}

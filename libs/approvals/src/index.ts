@@ -1,0 +1,5 @@
+export * from './approvals.module';
+export * from './approvals.service';
+export * from './approvals.gateway';
+export * from './approval.entity';
+export * from './dto/approval.dto';
