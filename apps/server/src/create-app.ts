@@ -3,7 +3,9 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, createValidationPipe, HeraldConfig } from '@herald/common';
+import { HeraldIoAdapter } from '@herald/realtime';
 import { AppModule } from './app.module';
+import { serveWebUi } from './web-ui';
 
 /** JSON bodies above this are refused with 413 before any handler runs. */
 export const JSON_BODY_LIMIT = '256kb';
@@ -16,6 +18,9 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  const io = new HeraldIoAdapter(app, config);
+  await io.connectRedis();
+  app.useWebSocketAdapter(io);
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.disable('x-powered-by');
   app.useGlobalPipes(createValidationPipe());
@@ -30,5 +35,6 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
     .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'api-key')
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  serveWebUi(app);
   return app;
 }

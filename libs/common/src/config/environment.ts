@@ -59,6 +59,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /** Prefix of the Redis stream and channels the instances share; instances that work together use the same one. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^[A-Za-z0-9:_-]{1,64}$/, { message: 'must be 1-64 letters, digits, : _ or -' })
+  REDIS_PREFIX = 'herald';
+
   /** HMAC secret of access tokens, at least 32 bytes. Required in production. */
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(32, { message: 'must be at least 32 bytes long' })
   JWT_SECRET?: string;

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { AuthModule } from '@herald/auth';
+import { Presence } from './presence.service';
+import { RealtimeGateway } from './realtime.gateway';
+import { SessionSync } from './session-sync';
+
+/** Delivery over Socket.IO. Knows nothing of orders or approvals; notifications decide who hears what. */
+@Global()
+@Module({
+  imports: [AuthModule],
+  providers: [RealtimeGateway, SessionSync, Presence],
+  exports: [Presence],
+})
+export class RealtimeModule {}

@@ -1,0 +1,53 @@
+import type { Socket } from 'socket.io';
+import type { HandshakeErrorCode } from '@herald/contracts';
+import { AuthError, AuthService, AuthUser, bearerToken } from '@herald/auth';
+
+/** What the server keeps on each socket. */
+export interface SocketData {
+  user: AuthUser;
+  rooms: string[];
+  /** From the handshake: replay everything after this id first. */
+  lastSeenId?: string;
+}
+
+export type HeraldSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+
+/** The error a refused handshake gets: `err.message === 'unauthorized'`, `err.data.code` says why. */
+export function handshakeError(code: HandshakeErrorCode | 'bad_request' | 'too_many_sockets', message: string): Error {
+  const err = new Error(code === 'bad_request' || code === 'too_many_sockets' ? code : 'unauthorized') as Error & { data: unknown };
+  err.data = { code, message };
+  return err;
+}
+
+/**
+ * Authenticates a handshake from `auth.token` or an `Authorization: Bearer` header (never the query
+ * string, which ends up in logs), loading the user as the database has them now.
+ */
+export async function authenticateHandshake(socket: Socket, auth: AuthService): Promise<{ user: AuthUser; lastSeenId?: string }> {
+  const handshakeAuth = (socket.handshake.auth ?? {}) as { token?: unknown; lastSeenId?: unknown };
+  const header = socket.handshake.headers.authorization;
+  let token: string;
+  try {
+    if (typeof handshakeAuth.token === 'string' && handshakeAuth.token !== '') token = handshakeAuth.token;
+    else if (handshakeAuth.token !== undefined && handshakeAuth.token !== null && handshakeAuth.token !== '') throw new AuthError('invalid_token', 'auth.token must be a string.');
+    else token = bearerToken(header);
+  } catch (err) {
+    if (err instanceof AuthError) throw handshakeError(err.code as HandshakeErrorCode, err.message);
+    throw err;
+  }
+  let lastSeenId: string | undefined;
+  const raw = handshakeAuth.lastSeenId;
+  if (raw !== undefined && raw !== null && raw !== '') {
+    const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
+    if (typeof text !== 'string' || !/^(0|[1-9][0-9]{0,18})$/.test(text)) {
+      throw handshakeError('bad_request', 'auth.lastSeenId must be a notification id (a string of digits).');
+    }
+    lastSeenId = text;
+  }
+  try {
+    return { user: await auth.authenticate(token), lastSeenId };
+  } catch (err) {
+    if (err instanceof AuthError) throw handshakeError(err.code as HandshakeErrorCode, err.message);
+    throw err;
+  }
+}
