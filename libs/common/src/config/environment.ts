@@ -99,6 +99,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(12) @MaxLength(128)
   ADMIN_PASSWORD?: string;
 
+  /** Push API requests allowed per second and API key (bursts of twice that), per instance. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100_000)
+  PUSH_RATE_PER_SECOND = 100;
+
   /** Login attempts allowed per minute and IP address. */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1)
   LOGIN_RATE_PER_IP = 30;
@@ -122,13 +126,18 @@ export type HeraldConfig = Readonly<EnvironmentVariables> & {
 
 export class ConfigurationError extends Error {}
 
+// When a value breaks several rules, the type rule says most (PORT=eighty: "an integer", not "at most 65535").
+const TYPE_RULES = ['isInt', 'isBoolean', 'isString', 'isIn', 'matches'];
+
+/** One problem per variable: `NAME=value: what it expects`, secrets hidden. */
 function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).map((msg) => {
-      const shown = e.property.includes('SECRET') || e.property.includes('PASSWORD') ? '(hidden)' : JSON.stringify(e.value);
-      return `${e.property}=${shown}: ${msg.replace(new RegExp(`^${e.property} `), '')}`;
-    }),
-  );
+  return errors.flatMap((e) => {
+    const constraints = Object.entries(e.constraints ?? {});
+    if (!constraints.length) return [];
+    const [, msg] = constraints.find(([rule]) => TYPE_RULES.includes(rule)) ?? constraints[0];
+    const shown = e.property.includes('SECRET') || e.property.includes('PASSWORD') ? '(hidden)' : JSON.stringify(e.value);
+    return [`${e.property}=${shown}: ${msg.replace(new RegExp(`^${e.property} `), '')}`];
+  });
 }
 
 /** Validates the environment once; throws a ConfigurationError naming each bad variable. */
