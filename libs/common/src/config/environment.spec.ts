@@ -80,6 +80,8 @@ describe('loadConfig', () => {
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}=`));
     expect(message).toMatch(expected);
     expect(message).not.toContain('\n');
+    // One complaint per variable, the most telling one.
+    expect(message.match(new RegExp(`${name}=`, 'g'))).toHaveLength(1);
   });
 
   it('names every bad variable at once, on one line', () => {
