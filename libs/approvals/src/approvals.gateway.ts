@@ -10,8 +10,15 @@ import { DecideSocketDto } from './dto/approval.dto';
 
 const CODE_OF_STATUS: Record<number, AckErrorCode> = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 429: 'rate_limited' };
 
+/** "field: what is wrong", like the HTTP ValidationPipe answers. */
 function describeErrors(errors: ValidationError[]): string {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => (e.constraints?.whitelistValidation ? `${e.property}: unknown field` : m))).join('; ');
+  return errors
+    .flatMap((e) =>
+      Object.entries(e.constraints ?? {}).map(([rule, msg]) =>
+        rule === 'whitelistValidation' ? `${e.property}: unknown field` : `${e.property}: ${msg.startsWith(`${e.property} `) ? msg.slice(e.property.length + 1) : msg}`,
+      ),
+    )
+    .join('; ');
 }
 
 /**
