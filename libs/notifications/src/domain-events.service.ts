@@ -25,7 +25,7 @@ export class DomainEvents implements OnModuleInit, EntitySubscriberInterface {
     this.db.subscribers.push(this);
   }
 
-  async record(manager: EntityManager, event: DomainEvent): Promise<void> {
+  async record(manager: EntityManager, event: DomainEvent<object>): Promise<void> {
     await manager.query(
       `INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ($1, $2, $3, $4)`,
       [event.type, event.aggregateId, event.actorId, JSON.stringify(event.payload)],

@@ -9,3 +9,6 @@ export * from './rooms';
 export * from './audience/audience-rules';
 export * from './inbox/inbox.service';
 export { readerOf } from './inbox/inbox.controller';
+export * from './push/online-users';
+export * from './push/api-keys.service';
+export * from './push/push.dto';

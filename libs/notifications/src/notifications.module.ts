@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AuthModule } from '@herald/auth';
 import { DomainEvents } from './domain-events.service';
 import { InboxController } from './inbox/inbox.controller';
 import { InboxService } from './inbox/inbox.service';
@@ -6,13 +7,34 @@ import { NotificationFeed } from './notification-feed.service';
 import { NotificationStore } from './notification-store';
 import { OutboxDispatcher } from './outbox-dispatcher.service';
 import { PgNotifyListener } from './pg-notify-listener.service';
+import { ApiKeyGuard } from './push/api-key.guard';
+import { ApiKeysService } from './push/api-keys.service';
+import { DemoApiKeySeeder } from './push/demo-api-key.seeder';
+import { PushController } from './push/push.controller';
+import { PushService } from './push/push.service';
 import { Signals } from './signals';
+import { StreamController } from './stream/stream.controller';
+import { StreamTicketsService } from './stream/stream-tickets.service';
 
 /** Outbox, dispatcher, audience rules, inbox and the live feed. Global: domains inject DomainEvents. */
 @Global()
 @Module({
-  controllers: [InboxController],
-  providers: [DomainEvents, Signals, NotificationStore, OutboxDispatcher, NotificationFeed, PgNotifyListener, InboxService],
-  exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals],
+  imports: [AuthModule],
+  controllers: [InboxController, PushController, StreamController],
+  providers: [
+    DomainEvents,
+    Signals,
+    NotificationStore,
+    OutboxDispatcher,
+    NotificationFeed,
+    PgNotifyListener,
+    InboxService,
+    ApiKeysService,
+    ApiKeyGuard,
+    PushService,
+    DemoApiKeySeeder,
+    StreamTicketsService,
+  ],
+  exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService],
 })
 export class NotificationsModule {}

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AuthModule } from '@herald/auth';
+import { OnlineUsers } from '@herald/notifications';
 import { Presence } from './presence.service';
 import { RealtimeGateway } from './realtime.gateway';
 import { SessionSync } from './session-sync';
@@ -8,7 +9,7 @@ import { SessionSync } from './session-sync';
 @Global()
 @Module({
   imports: [AuthModule],
-  providers: [RealtimeGateway, SessionSync, Presence],
-  exports: [Presence],
+  providers: [RealtimeGateway, SessionSync, Presence, { provide: OnlineUsers, useExisting: Presence }],
+  exports: [Presence, OnlineUsers],
 })
 export class RealtimeModule {}

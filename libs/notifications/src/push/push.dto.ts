@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  Equals,
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { ROOM_PATTERN } from '../rooms';
+
+export const MAX_PUSH_USER_IDS = 1000;
+export const MAX_PUSH_ROOMS = 50;
+/** Size limit of `data`, as JSON: larger answers 413. */
+export const MAX_PUSH_DATA_BYTES = 16 * 1024;
+
+export class PushTargetDto {
+  @ApiPropertyOptional({ type: [String], description: 'User ids' })
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_PUSH_USER_IDS)
+  @Matches(/^[1-9][0-9]{0,18}$/, { each: true, message: 'each of to.userIds must be a user id (a string of digits)' })
+  userIds?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Rooms: user:<id>, role:<role>, orders, approvals, all' })
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_PUSH_ROOMS)
+  @Matches(ROOM_PATTERN, { each: true, message: 'each of to.rooms must be user:<id>, role:<role>, orders, approvals or all' })
+  rooms?: string[];
+
+  @ApiPropertyOptional({ description: 'Everyone' })
+  @IsOptional() @Equals(true, { message: 'to.all may only be true' })
+  all?: true;
+}
+
+export class PushDto {
+  @ApiProperty({ type: PushTargetDto })
+  @IsObject() @ValidateNested() @Type(() => PushTargetDto)
+  to!: PushTargetDto;
+
+  @ApiProperty({ example: 'payment.received', description: 'entity.verb, lower case' })
+  @IsString() @Matches(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { message: 'type must look like entity.verb (lower case, e.g. payment.received)' })
+  @MaxLength(64)
+  type!: string;
+
+  @ApiProperty({ maxLength: 200 })
+  @IsString() @MinLength(1) @MaxLength(200)
+  title!: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional() @IsString() @MaxLength(2000)
+  body?: string;
+
+  @ApiPropertyOptional({ description: `Free JSON object, at most ${MAX_PUSH_DATA_BYTES} bytes` })
+  @IsOptional() @IsObject()
+  data?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ maxLength: 200, description: 'The same key twice creates one notification and answers the same' })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  idempotencyKey?: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'legacy-erp' })
+  @IsString() @Matches(/^[A-Za-z0-9 _.:-]{1,100}$/, { message: 'name must be 1-100 letters, digits, spaces or _ . : -' })
+  name!: string;
+}
