@@ -11,6 +11,7 @@ import { RealtimeModule } from '@herald/realtime';
 import { OrdersModule } from '@herald/orders';
 import { ApprovalsModule } from '@herald/approvals';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { ENTITIES, MIGRATIONS } from './persistence';
 
 @Module({})
@@ -48,6 +49,7 @@ export class AppModule {
           },
         }),
         TerminusModule,
+        MetricsModule,
         AuthModule,
         NotificationsModule,
         RealtimeModule,

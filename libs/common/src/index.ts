@@ -3,3 +3,4 @@ export * from './config/config.module';
 export * from './http/error-body';
 export * from './http/all-exceptions.filter';
 export * from './http/validation';
+export * from './metrics/metrics-registry';

@@ -1,0 +1,28 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '@herald/common';
+import { HttpMetricsInterceptor } from './http-metrics.interceptor';
+import { MetricsController } from './metrics.controller';
+
+/**
+ * `GET /metrics` in the Prometheus format: process metrics, HTTP request counts and durations, and
+ * whatever other modules register on METRICS_REGISTRY (global, so they need not import this module).
+ */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [
+    {
+      provide: METRICS_REGISTRY,
+      useFactory: () => {
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry });
+        return registry;
+      },
+    },
+    { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
+  ],
+  exports: [METRICS_REGISTRY],
+})
+export class MetricsModule {}
