@@ -67,6 +67,19 @@ describe('approvals: validation', () => {
     expect(disabled.body.message).toBe(`approverIds: user ${made.body.id} (max) is disabled and cannot approve.`);
   });
 
+  it('lists the possible approvers: active managers and admins, the caller excepted', async () => {
+    const forAlice = await server.request('GET', '/api/approvals/approvers', { token: token.alice });
+    expect(forAlice.status).toBe(200);
+    const names = (forAlice.body as Array<{ username: string }>).map((u) => u.username);
+    expect(names).toEqual(expect.arrayContaining(['admin', 'carol']));
+    expect(names).not.toContain('alice');
+    expect(names).not.toContain('dave');
+    expect(names).not.toContain('max'); // disabled above
+    const forCarol = (await server.request('GET', '/api/approvals/approvers', { token: token.carol })).body as Array<{ id: string; username: string; displayName: string }>;
+    expect(forCarol.map((u) => u.username)).not.toContain('carol');
+    expect(forCarol.find((u) => u.username === 'admin')).toEqual({ id: id.admin, username: 'admin', displayName: expect.any(String) });
+  });
+
   it('accepts leave without an amount, ten approvers and a decimal amount sent as a number', async () => {
     const leave = await submit('alice', { kind: 'leave', title: 'Holiday', approverIds: [id.carol], details: 'Two weeks in May' });
     expect(leave.status).toBe(201);

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '@herald/auth';
 import { ParseIdPipe } from '@herald/common';
-import type { ApprovalDto } from '@herald/contracts';
+import type { ApprovalDto, ApproverOption } from '@herald/contracts';
 import { ApprovalPage, ApprovalsService } from './approvals.service';
 import { CreateApprovalDto, DecisionDto, ListApprovalsQuery, WithdrawDto } from './dto/approval.dto';
 
@@ -23,6 +23,12 @@ export class ApprovalsController {
   @ApiOperation({ summary: 'mine: I applied; todo: waiting for my decision; all: every request (admins)' })
   list(@CurrentUser() user: AuthUser, @Query() query: ListApprovalsQuery): Promise<ApprovalPage> {
     return this.approvals.list(user, query);
+  }
+
+  @Get('approvers')
+  @ApiOperation({ summary: 'Who may be chosen as an approver: active managers and admins other than the caller' })
+  approvers(@CurrentUser() user: AuthUser): Promise<ApproverOption[]> {
+    return this.approvals.approverOptions(user);
   }
 
   @Get(':id')

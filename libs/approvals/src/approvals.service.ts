@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, ForbiddenException, Injectable,
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import type { AuthUser } from '@herald/auth';
-import type { ApprovalDecision, ApprovalDto, ApprovalEventPayload, ApprovalEventType, ApprovalStatus } from '@herald/contracts';
+import type { ApprovalDecision, ApprovalDto, ApproverOption, ApprovalEventPayload, ApprovalEventType, ApprovalStatus } from '@herald/contracts';
 import { DomainEvents } from '@herald/notifications';
 import { formatCents, parseCents } from '@herald/orders';
 import { ApprovalEntity, ApprovalStepEntity } from './approval.entity';
@@ -137,6 +137,15 @@ export class ApprovalsService {
       items: await toApprovalDtos(this.db.manager, page.map((approval) => ({ approval, steps: steps.get(approval.id) ?? [] }))),
       nextCursor: rows.length > limit ? encodeApprovalCursor(page[page.length - 1].id) : null,
     };
+  }
+
+  /** Who the caller may pick as approvers: active managers and admins, themselves excepted. */
+  async approverOptions(actor: AuthUser): Promise<ApproverOption[]> {
+    return this.db.query(
+      `SELECT id::text AS id, username, display_name AS "displayName" FROM users
+        WHERE NOT disabled AND roles && $1::text[] AND id <> $2 ORDER BY lower(display_name), id`,
+      [APPROVER_ROLES, actor.id],
+    );
   }
 
   /** Each approver must exist, be active and hold an approver role; the applicant may not approve their own request. */
