@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import type { Server } from 'socket.io';
 import { Rooms, SocketEvents } from '@herald/contracts';
 import { SessionEvents, UsersService } from '@herald/auth';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { InboxService, readerOf } from '@herald/notifications';
 
 const ROLES_CHANGED = 'herald:roles_changed';
@@ -27,6 +28,7 @@ export class SessionSync implements OnModuleDestroy {
     private readonly sessions: SessionEvents,
     private readonly users: UsersService,
     private readonly inbox: InboxService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
   attach(server: Server, gateway: RoomsApplier): void {
@@ -58,17 +60,10 @@ export class SessionSync implements OnModuleDestroy {
       this.gateway?.applyRooms(userId, user.roles);
       const count = await this.inbox.unreadCount(readerOf(user));
       this.server?.local.to(Rooms.user(userId)).emit(SocketEvents.unread, { count });
-      if (tellOthers) this.broadcast(userId);
+      // Other instances exist only with the Redis adapter; they re-read the roles themselves.
+      if (tellOthers && this.config.REDIS_URL) this.server?.serverSideEmit(ROLES_CHANGED, userId);
     } catch (err) {
       this.log.error({ err, userId }, 'could not re-evaluate rooms after a role change');
-    }
-  }
-
-  private broadcast(userId: string): void {
-    try {
-      this.server?.serverSideEmit(ROLES_CHANGED, userId);
-    } catch {
-      // The in-memory adapter (single instance, no REDIS_URL) has no other instances to tell.
     }
   }
 }
