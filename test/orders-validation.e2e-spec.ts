@@ -153,4 +153,14 @@ describe('orders: validation and pagination', () => {
       expect(res.body.message).toContain(`${field}:`);
     }
   });
+
+  it('documents the order and approval endpoints in the OpenAPI description', async () => {
+    const res = await server.request('GET', '/docs-json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/orders', '/api/orders/{id}', '/api/orders/{id}/transition', '/api/approvals', '/api/approvals/{id}/decision', '/api/approvals/{id}/withdraw']),
+    );
+    expect(res.body.paths['/api/orders'].post.security).toEqual([{ bearer: [] }]);
+    expect(res.body.components.schemas.CreateOrderDto.required).toEqual(expect.arrayContaining(['customer', 'items']));
+  });
 });
