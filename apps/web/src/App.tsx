@@ -1,0 +1,78 @@
+import { useEffect, useState } from 'react';
+import { session, type SessionUser } from './api';
+import { AppContext } from './context';
+import { Header } from './components/Header';
+import { MissedBanner, Toasts } from './components/Toasts';
+import { useT } from './i18n';
+import { LiveHub } from './live';
+import { ApprovalsPage } from './pages/ApprovalsPage';
+import { ApprovalDetail } from './pages/ApprovalDetail';
+import { InboxPage } from './pages/InboxPage';
+import { LoginPage } from './pages/LoginPage';
+import { OrderDetail } from './pages/OrderDetail';
+import { OrderForm } from './pages/OrderForm';
+import { OrdersPage } from './pages/OrdersPage';
+import { navigate, useRoute } from './router';
+import { useStore } from './store';
+
+export function App() {
+  const user = useStore(session.user);
+  const [restoring, setRestoring] = useState(true);
+  const { t } = useT();
+
+  useEffect(() => {
+    let cancelled = false;
+    void session.restore().finally(() => !cancelled && setRestoring(false));
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  if (restoring) return <p className="boot">{t('common.loading')}</p>;
+  if (!user) return <LoginPage />;
+  return <SignedIn key={user.id} user={user} />;
+}
+
+function SignedIn({ user }: { user: SessionUser }) {
+  const [hub] = useState(() => new LiveHub(session, user.id));
+  useEffect(() => {
+    void hub.start();
+    return () => hub.stop();
+  }, [hub]);
+  const { path } = useRoute();
+  useEffect(() => {
+    if (path === '/' || path === '/login') navigate(defaultPage(user), { replace: true });
+  }, [path, user]);
+  const { t } = useT();
+
+  return (
+    <AppContext.Provider value={{ user, hub }}>
+      <a className="skip" href="#main">
+        {t('app.skip')}
+      </a>
+      <Header />
+      <MissedBanner />
+      <main id="main" tabIndex={-1}>
+        <Page path={path} />
+      </main>
+      <Toasts />
+    </AppContext.Provider>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'orders') {
+    if (parts[1] === 'new') return <OrderForm />;
+    if (parts[1] && parts[2] === 'edit') return <OrderForm id={parts[1]} />;
+    if (parts[1]) return <OrderDetail id={parts[1]} />;
+    return <OrdersPage />;
+  }
+  if (parts[0] === 'approvals') return parts[1] ? <ApprovalDetail id={parts[1]} /> : <ApprovalsPage />;
+  return <InboxPage />;
+}
+
+/** Order staff land on orders; everyone else on the inbox. */
+function defaultPage(user: SessionUser): string {
+  return user.roles.some((r) => r === 'sales' || r === 'warehouse' || r === 'finance' || r === 'admin') ? '/orders' : '/inbox';
+}

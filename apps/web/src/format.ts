@@ -1,0 +1,34 @@
+import type { Notification } from '@herald/contracts';
+import { hasKey, type Locale, translate } from './i18n';
+
+export function formatMoney(amount: string, locale: Locale): string {
+  // Exact decimal strings from the server: format the digits without going through a float.
+  const [int, frac = '00'] = amount.split('.');
+  const negative = int.startsWith('-');
+  const digits = negative ? int.slice(1) : int;
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const symbol = locale === 'zh-CN' ? '¥' : '';
+  return `${negative ? '-' : ''}${symbol}${grouped}.${frac.padEnd(2, '0').slice(0, 2)}`;
+}
+
+export function formatTime(iso: string, locale: Locale): string {
+  const date = new Date(iso);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return new Intl.DateTimeFormat(locale, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** The notification's title in the reader's language, from its type and data; the server's title otherwise. */
+export function notificationTitle(n: Notification, locale: Locale): string {
+  const key = `n.${n.type}`;
+  const data = n.data as Record<string, unknown>;
+  if (hasKey(key)) {
+    const params = { number: String(data.number ?? ''), title: String(data.title ?? n.title) };
+    if ((key.startsWith('n.order.') && data.number) || (key.startsWith('n.approval.') && data.title)) return translate(locale, key, params);
+  }
+  return n.title;
+}
+
+export function notificationLink(n: Notification): string | null {
+  const link = (n.data as { link?: unknown }).link;
+  return typeof link === 'string' && link.startsWith('/') && !link.startsWith('//') ? link : null;
+}

@@ -1,0 +1,187 @@
+import { type ConnectionState, HeraldClient, WebStorageCursorStorage } from '@herald/client';
+import type { Notification, NotificationPage } from '@herald/contracts';
+import type { Session } from './api';
+import { notificationLink } from './format';
+import type { MessageKey } from './i18n';
+import { Store } from './store';
+
+export type ToastGroup = 'newOrders' | 'orderUpdates' | 'approvals' | 'other';
+
+export interface Toast {
+  key: number;
+  group: ToastGroup;
+  /** One notification (shown with its own title and link) or a coalesced burst of `count`. */
+  single: Notification | null;
+  count: number;
+  href: string | null;
+  updatedAt: number;
+}
+
+export const GROUP_SUMMARY: Record<ToastGroup, MessageKey> = {
+  newOrders: 'toast.newOrders',
+  orderUpdates: 'toast.orderUpdates',
+  approvals: 'toast.approvals',
+  other: 'toast.other',
+};
+const GROUP_PAGE: Record<ToastGroup, string> = { newOrders: '/orders', orderUpdates: '/orders', approvals: '/approvals', other: '/inbox' };
+
+/** A burst keeps growing one toast while notifications of its kind keep coming within this window. */
+const COALESCE_MS = 4000;
+const TOAST_LIFETIME_MS = 8000;
+const MAX_TOASTS = 4;
+
+function groupOf(n: Notification): ToastGroup {
+  if (n.type === 'order.created') return 'newOrders';
+  if (n.type.startsWith('order.')) return 'orderUpdates';
+  if (n.type.startsWith('approval.')) return 'approvals';
+  return 'other';
+}
+
+export type BatchListener = (batch: Notification[]) => void;
+
+/**
+ * The live side of a signed-in page: one HeraldClient, the unread count, toasts and the
+ * "missed while away" notice. Arrivals are applied once per animation frame in one batch, so a
+ * burst of hundreds of events costs a few renders, not hundreds.
+ */
+export class LiveHub {
+  readonly client: HeraldClient;
+  readonly connection = new Store<ConnectionState>('offline');
+  readonly everConnected = new Store<boolean>(false);
+  readonly unread = new Store<number | null>(null);
+  readonly toasts = new Store<Toast[]>([]);
+  readonly missed = new Store<number>(0);
+  private readonly listeners = new Set<BatchListener>();
+  private readonly paused = new Set<number>();
+  private buffer: { n: Notification; replayed: boolean }[] = [];
+  private flushScheduled = false;
+  private nextKey = 1;
+  private readonly sweep: ReturnType<typeof setInterval>;
+  private readonly stops: (() => void)[] = [];
+
+  constructor(
+    private readonly session: Session,
+    userId: string,
+  ) {
+    this.client = new HeraldClient({
+      url: location.origin,
+      getToken: () => session.getToken(),
+      refreshToken: () => session.refresh(),
+      storage: new WebStorageCursorStorage(`herald.cursor.${userId}`),
+      autoConnect: false,
+    });
+    this.stops.push(
+      this.client.state.subscribe((s) => {
+        this.connection.set(s);
+        if (s === 'connected') this.everConnected.set(true);
+      }),
+      this.client.on('notification', (n, info) => this.enqueue(n, info.replayed)),
+      this.client.on('unread', ({ count }) => this.unread.set(count)),
+      this.client.on('replay:done', ({ count }) => {
+        if (count > 0) this.missed.set(count);
+      }),
+      // After every (re)connect the count from REST is the truth, whatever was missed meanwhile.
+      this.client.on('connected', () => void this.refreshUnread()),
+    );
+    this.sweep = setInterval(() => this.expireToasts(), 1000);
+  }
+
+  async start(): Promise<void> {
+    // First visit on this browser: start the cursor at the newest inbox item, so the first
+    // reconnect replays only what arrives from now on, not the whole history.
+    if (this.client.lastSeenId === null) {
+      try {
+        const page = await this.session.request<NotificationPage>('GET', '/api/notifications?limit=1');
+        if (page.items[0]) this.client.advanceCursor(page.items[0].id);
+      } catch {
+        // Without a seed the first connect simply has no cursor; nothing is lost, the inbox has it all.
+      }
+    }
+    this.client.connect();
+  }
+
+  stop(): void {
+    clearInterval(this.sweep);
+    for (const stop of this.stops) stop();
+    this.client.close();
+  }
+
+  /** Pages subscribe to arrivals; each call gets every notification of one frame. */
+  onBatch(listener: BatchListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async refreshUnread(): Promise<void> {
+    try {
+      const { count } = await this.session.request<{ count: number }>('GET', '/api/notifications/unread-count');
+      this.unread.set(count);
+    } catch {
+      // The next `unread` event or reconnect corrects it.
+    }
+  }
+
+  dismissToast(key: number): void {
+    this.toasts.update((list) => list.filter((t) => t.key !== key));
+    this.paused.delete(key);
+  }
+
+  /** While a toast is hovered or focused it stays (WCAG: enough time to read). */
+  pauseToast(key: number, paused: boolean): void {
+    if (paused) this.paused.add(key);
+    else {
+      this.paused.delete(key);
+      this.toasts.update((list) => list.map((t) => (t.key === key ? { ...t, updatedAt: Date.now() } : t)));
+    }
+  }
+
+  dismissMissed(): void {
+    this.missed.set(0);
+  }
+
+  private enqueue(n: Notification, replayed: boolean): void {
+    this.buffer.push({ n, replayed });
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // rAF pauses in background tabs; the timer makes sure state still catches up there.
+    const timer = setTimeout(() => this.flush(), 250);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (!this.flushScheduled) return;
+    this.flushScheduled = false;
+    const batch = this.buffer;
+    this.buffer = [];
+    const all = batch.map((b) => b.n);
+    for (const listener of [...this.listeners]) listener(all);
+    const live = batch.filter((b) => !b.replayed).map((b) => b.n);
+    if (live.length) this.toasts.update((list) => this.coalesce(list, live));
+  }
+
+  private coalesce(current: Toast[], arrivals: Notification[]): Toast[] {
+    const now = Date.now();
+    const list = [...current];
+    for (const n of arrivals) {
+      const group = groupOf(n);
+      const index = list.findIndex((t) => t.group === group && now - t.updatedAt < COALESCE_MS);
+      if (index >= 0) {
+        const t = list[index];
+        list[index] = { ...t, single: null, count: t.count + 1, href: GROUP_PAGE[group], updatedAt: now };
+      } else {
+        list.push({ key: this.nextKey++, group, single: n, count: 1, href: notificationLink(n), updatedAt: now });
+      }
+    }
+    return list.slice(-MAX_TOASTS);
+  }
+
+  private expireToasts(): void {
+    const now = Date.now();
+    const list = this.toasts.get();
+    const kept = list.filter((t) => this.paused.has(t.key) || now - t.updatedAt < TOAST_LIFETIME_MS);
+    if (kept.length !== list.length) this.toasts.set(kept);
+  }
+}

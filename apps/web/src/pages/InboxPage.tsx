@@ -1,0 +1,144 @@
+import type { Notification, NotificationPage } from '@herald/contracts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { session } from '../api';
+import { errorMessage, useApp } from '../context';
+import { formatTime, notificationLink, notificationTitle } from '../format';
+import { useT } from '../i18n';
+import { byIdDesc } from '../orders';
+import { linkClick, navigate, useRoute, useTitle } from '../router';
+
+const PAGE_SIZE = 30;
+
+export function InboxPage() {
+  const { hub } = useApp();
+  const { t, locale } = useT();
+  useTitle(t('inbox.title'));
+  const { query } = useRoute();
+  const onlyUnread = query.get('unread') === 'true';
+  const [items, setItems] = useState<Notification[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const busy = useRef(false);
+
+  const loadMore = useCallback(
+    async (before: string | null) => {
+      if (busy.current) return;
+      busy.current = true;
+      setLoading(true);
+      try {
+        const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+        if (before) params.set('before', before);
+        if (onlyUnread) params.set('unread', 'true');
+        const page = await session.request<NotificationPage>('GET', `/api/notifications?${params}`);
+        setItems((list) => mergeById(before ? list : [], page.items));
+        setCursor(page.nextCursor);
+        setDone(page.nextCursor === null);
+        setError(null);
+      } catch (err) {
+        setError(errorMessage(err, t('error.network')));
+      } finally {
+        busy.current = false;
+        setLoading(false);
+      }
+    },
+    [onlyUnread, t],
+  );
+
+  useEffect(() => {
+    setItems([]);
+    setDone(false);
+    void loadMore(null);
+  }, [loadMore]);
+
+  // New notifications appear on top as they arrive (one state update per frame's batch).
+  useEffect(() => hub.onBatch((batch) => setItems((list) => mergeById(list, batch))), [hub]);
+
+  // Infinite scroll; the "Load more" button does the same for keyboards and when observers are unavailable.
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || done || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && cursor) void loadMore(cursor);
+    }, { rootMargin: '400px' });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [cursor, done, loadMore]);
+
+  async function markRead(ids: string[]) {
+    try {
+      const { unread } = await session.request<{ unread: number }>('POST', '/api/notifications/read', { ids });
+      const now = new Date().toISOString();
+      setItems((list) => list.map((n) => (ids.includes(n.id) && !n.readAt ? { ...n, readAt: now } : n)));
+      hub.unread.set(unread);
+    } catch (err) {
+      setError(errorMessage(err, t('error.network')));
+    }
+  }
+
+  async function markAll() {
+    try {
+      await session.request('POST', '/api/notifications/read-all');
+      const now = new Date().toISOString();
+      setItems((list) => list.map((n) => (n.readAt ? n : { ...n, readAt: now })));
+      hub.unread.set(0);
+    } catch (err) {
+      setError(errorMessage(err, t('error.network')));
+    }
+  }
+
+  const visible = onlyUnread ? items.filter((n) => !n.readAt) : items;
+
+  return (
+    <section aria-labelledby="inbox-title">
+      <div className="page-head">
+        <h1 id="inbox-title">{t('inbox.title')}</h1>
+        <label className="check">
+          <input type="checkbox" checked={onlyUnread} onChange={(e) => navigate(e.target.checked ? '/inbox?unread=true' : '/inbox', { replace: true })} />
+          {t('inbox.onlyUnread')}
+        </label>
+        <button type="button" onClick={() => void markAll()} data-testid="mark-all-read">{t('inbox.markAll')}</button>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+      <ul className="inbox" data-testid="inbox-list">
+        {visible.map((n) => {
+          const link = notificationLink(n);
+          const title = notificationTitle(n, locale);
+          return (
+            <li key={n.id} className={n.readAt ? 'read' : 'unread'} data-testid="inbox-item" data-id={n.id} data-unread={n.readAt ? 'false' : 'true'}>
+              <span className="state-mark" aria-hidden="true">{n.readAt ? '○' : '●'}</span>
+              <div className="inbox-text">
+                <span className="sr-only">{n.readAt ? t('inbox.read') : t('inbox.unread')}: </span>
+                {link ? (
+                  <a href={link} onClick={(e) => { void (n.readAt ? null : markRead([n.id])); linkClick(link)(e); }}>{title}</a>
+                ) : (
+                  <strong>{title}</strong>
+                )}
+                {n.body && <span className="inbox-body">{n.body}</span>}
+              </div>
+              <time dateTime={n.createdAt}>{formatTime(n.createdAt, locale)}</time>
+              {!n.readAt && (
+                <button type="button" className="quiet" onClick={() => void markRead([n.id])} aria-label={`${t('inbox.markRead')}: ${title}`}>
+                  {t('inbox.markRead')}
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {!loading && !error && visible.length === 0 && <p className="empty">{t('inbox.empty')}</p>}
+      <div ref={sentinel} />
+      {loading && <p aria-live="polite">{t('common.loading')}</p>}
+      {!loading && cursor && <button type="button" onClick={() => void loadMore(cursor)}>{t('common.loadMore')}</button>}
+      {done && items.length > PAGE_SIZE && <p className="hint">{t('common.end')}</p>}
+    </section>
+  );
+}
+
+function mergeById(list: Notification[], more: Notification[]): Notification[] {
+  const map = new Map(list.map((n) => [n.id, n]));
+  for (const n of more) if (!map.has(n.id)) map.set(n.id, n);
+  return [...map.values()].sort(byIdDesc);
+}

@@ -1,0 +1,86 @@
+import { type FormEvent, useState } from 'react';
+import { session, NetworkError } from '../api';
+import { LOCALES, setLocale, useT, type MessageKey } from '../i18n';
+import { useTitle } from '../router';
+
+/** The accounts `npm start` seeds in demo mode (CONTRACT.md); shown as a hint, not as proof they exist. */
+const DEMO_USERS = [
+  { username: 'alice', role: 'sales' },
+  { username: 'bob', role: 'warehouse' },
+  { username: 'carol', role: 'manager' },
+  { username: 'dave', role: 'staff' },
+  { username: 'erin', role: 'finance' },
+  { username: 'admin', role: 'admin' },
+] as const;
+const DEMO_PASSWORD = 'herald-demo';
+
+export function LoginPage() {
+  const { t, locale } = useT();
+  useTitle(t('login.title'));
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function signIn(name: string, secret: string) {
+    setBusy(true);
+    setError(null);
+    try {
+      await session.login(name, secret);
+    } catch (err) {
+      setError(err instanceof NetworkError ? t('error.network') : err instanceof Error ? err.message : String(err));
+      setBusy(false);
+    }
+  }
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    void signIn(username.trim(), password);
+  }
+
+  return (
+    <main id="main" className="login" tabIndex={-1}>
+      <div className="login-card">
+        <h1>{t('login.title')}</h1>
+        <form onSubmit={onSubmit} aria-describedby={error ? 'login-error' : undefined}>
+          <label>
+            {t('login.username')}
+            <input name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} autoFocus />
+          </label>
+          <label>
+            {t('login.password')}
+            <input name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+          </label>
+          {error && (
+            <p className="error" id="login-error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? t('login.busy') : t('login.submit')}
+          </button>
+        </form>
+        <section className="demo" aria-labelledby="demo-title">
+          <h2 id="demo-title">{t('login.demoTitle')}</h2>
+          <p className="hint">{t('login.demoHint')}</p>
+          <ul>
+            {DEMO_USERS.map((u) => (
+              <li key={u.username}>
+                <button type="button" className="chip" disabled={busy} onClick={() => void signIn(u.username, DEMO_PASSWORD)} aria-label={t('login.useDemo', { name: u.username })}>
+                  <strong>{u.username}</strong> <span>{t(`role.${u.role}` as MessageKey)}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <div className="lang-switch" role="group" aria-label={t('header.language')}>
+          {LOCALES.map((l) => (
+            <button key={l.id} type="button" className="link" lang={l.id} aria-pressed={locale === l.id} onClick={() => setLocale(l.id)}>
+              {l.label}
+            </button>
+          ))}
+        </div>
+      </div>
+    </main>
+  );
+}
