@@ -62,13 +62,13 @@ function buildIfStale({ log = (m) => console.log(`[herald] ${m}`), web = true } 
   const built = [];
   if (serverIsStale()) {
     log('building the server (dist/ is missing or older than the sources)…');
-    run(require.resolve('@nestjs/cli/bin/nest.js'), ['build', 'server'], log);
+    run(join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), ['build', 'server'], log);
     writeFileSync(SERVER_BUILD_MARKS[1], new Date().toISOString());
     built.push('server');
   }
   if (web && webIsStale()) {
     log('building the web UI (apps/web/dist is missing or older than its sources)…');
-    run(require.resolve('vite/bin/vite.js'), ['build', '--config', WEB_CONFIG], log);
+    run(join(ROOT, 'node_modules/vite/bin/vite.js'), ['build', '--config', WEB_CONFIG], log);
     built.push('web');
   }
   return built;
