@@ -22,7 +22,7 @@ export class CreateApprovals1763800000000 implements MigrationInterface {
         CONSTRAINT approvals_status_known CHECK (status IN ('pending','approved','rejected','withdrawn')),
         CONSTRAINT approvals_amount_needed CHECK (kind = 'leave' OR amount IS NOT NULL),
         CONSTRAINT approvals_amount_non_negative CHECK (amount IS NULL OR amount >= 0),
-        CONSTRAINT approvals_title_length CHECK (char_length(title) BETWEEN 1 AND 200),
+        CONSTRAINT approvals_title_length CHECK (char_length(title) BETWEEN 1 AND 150),
         CONSTRAINT approvals_current_step_non_negative CHECK (current_step >= 0)
       )`);
     await q.query(`CREATE INDEX approvals_applicant_id_id_idx ON approvals (applicant_id, id DESC)`);

@@ -100,6 +100,12 @@ describe('approvals over sockets', () => {
     for (const who of ['carol', 'mia', 'admin']) expect(types(who)).toEqual(['approval.submitted', 'approval.step_approved', 'approval.approved']);
     for (const who of ['alice', 'bob', 'erin']) expect(types(who)).toEqual([]);
     const approved = about('dave', a.id)[1];
+    // The longest title allowed still fits a notification, and does not hold up the ones after it.
+    const long = await server.request('POST', '/api/approvals', { token: token.dave, body: { kind: 'leave', title: 'L'.repeat(150), approverIds: [id.carol] } });
+    expect(long.status).toBe(201);
+    const next = await submit('dave', ['carol']);
+    await sockets.carol.waitFor(() => about('carol', next.id).length === 1, 10_000, 'the request after a long-titled one');
+    expect(about('carol', long.body.id)[0].title).toContain('L'.repeat(150));
     expect(approved.data).toMatchObject({ title: 'Team dinner', kind: 'expense', amount: '180.40', decision: 'approve', comment: 'Go', link: `/approvals/${a.id}` });
   });
 });

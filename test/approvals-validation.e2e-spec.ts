@@ -24,7 +24,7 @@ describe('approvals: validation', () => {
     ['kind', { kind: 'holiday' }],
     ['title', { title: undefined }],
     ['title', { title: '  ' }],
-    ['title', { title: 'x'.repeat(201) }],
+    ['title', { title: 'x'.repeat(151) }],
     ['amount', { amount: undefined }],
     ['amount', { amount: null }],
     ['amount', { kind: 'expense', amount: undefined }],

@@ -22,14 +22,16 @@ import { IsMoney } from '@herald/orders';
 const ID = /^[1-9]\d{0,17}$/;
 const DECISIONS: ApprovalDecision[] = ['approve', 'reject'];
 export const MAX_APPROVERS = 10;
+export const MAX_TITLE = 150;
 
 export class CreateApprovalDto {
   @ApiProperty({ enum: APPROVAL_KINDS })
   @IsIn(APPROVAL_KINDS, { message: `kind must be one of: ${APPROVAL_KINDS.join(', ')}` })
   kind!: ApprovalKind;
 
-  @ApiProperty({ example: 'New laptops for the support team', maxLength: 200 })
-  @IsString() @MinLength(1) @MaxLength(200) @Matches(/\S/, { message: 'title must not be blank' })
+  // 150 leaves room for the "Approval requested: " prefix within a notification title (200).
+  @ApiProperty({ example: 'New laptops for the support team', maxLength: MAX_TITLE })
+  @IsString() @MinLength(1) @MaxLength(MAX_TITLE) @Matches(/\S/, { message: 'title must not be blank' })
   title!: string;
 
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], example: '2400.00', description: 'Required for purchase and expense; at most two decimals, ≥ 0' })
