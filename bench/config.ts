@@ -1,0 +1,71 @@
+/** The bench's settings: defaults sized for the 2-core machine, each overridable by a BENCH_* variable. */
+
+export interface BenchConfig {
+  sockets: number;
+  fanoutEvents: number;
+  fanoutRate: number;
+  unicastEvents: number;
+  unicastRate: number;
+  workers: number;
+  connectConcurrency: number;
+  /** Users in the `orders` room for the one-row broadcast check (issue 3 says 10,000). */
+  roomUsers: number;
+  /** Notifications added with SQL before the EXPLAINs, so the plans are those of a real history. */
+  history: number;
+  /** Ids the EXPLAINed reader missed (replay from there; count unread since there). */
+  backlog: number;
+  scenarioTimeoutS: number;
+  idleS: number;
+  adminDatabaseUrl: string;
+  seed: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const fanoutEvents = int(env, 'BENCH_FANOUT_EVENTS', 200, 1, 100_000);
+  const unicastEvents = int(env, 'BENCH_UNICAST_EVENTS', 5000, 1, 1_000_000);
+  const fanoutRate = int(env, 'BENCH_FANOUT_RATE', 20, 1, 10_000);
+  const unicastRate = int(env, 'BENCH_UNICAST_RATE', 250, 1, 100_000);
+  return {
+    sockets: int(env, 'BENCH_SOCKETS', 1000, 1, 9000),
+    fanoutEvents,
+    fanoutRate,
+    unicastEvents,
+    unicastRate,
+    workers: int(env, 'BENCH_WORKERS', 2, 1, 8),
+    connectConcurrency: int(env, 'BENCH_CONNECT_CONCURRENCY', 50, 1, 1000),
+    roomUsers: int(env, 'BENCH_ROOM_USERS', 10_000, 1, 1_000_000),
+    history: int(env, 'BENCH_HISTORY', 100_000, 0, 10_000_000),
+    backlog: int(env, 'BENCH_BACKLOG', 10_000, 1, 10_000_000),
+    scenarioTimeoutS: int(env, 'BENCH_SCENARIO_TIMEOUT', 0, 0, 3600),
+    idleS: int(env, 'BENCH_IDLE_TIMEOUT', 10, 1, 600),
+    adminDatabaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    seed: int(env, 'BENCH_SEED', 42, 0, 2 ** 31 - 1),
+  };
+}
+
+/** Time allowed for a scenario: its sending time, plus a minute to drain (unless BENCH_SCENARIO_TIMEOUT says otherwise). */
+export function scenarioTimeoutMs(config: BenchConfig, events: number, rate: number): number {
+  return config.scenarioTimeoutS > 0 ? config.scenarioTimeoutS * 1000 : Math.ceil((events / rate) * 1000) + 60_000;
+}
+
+/** A small seeded generator, so Herald and the baseline get the same "random" recipients. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Child processes of the bench: starting them, watching their memory and CPU through /proc, and
+ * stopping every one of them on the way out, whatever the way out is.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+
+const children = new Set<ChildProcess>();
+
+/** Starts a Node script of the bench as a child with an IPC channel (so it can notice our exit). */
+export function startChild(script: string, env: Record<string, string | undefined>, name: string, serialization: 'json' | 'advanced' = 'json'): ChildProcess {
+  const child = fork(script, [], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  // Their logs go to our stderr, prefixed, so a failure inside a child is visible where it happened.
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      if (!line.startsWith('{"')) process.stderr.write(`  [${name}] ${line}\n`);
+    });
+  }
+  return child;
+}
+
+/** Resolves with the first stdout line that parses as JSON (how the baseline says where it listens). */
+export function firstJsonLine<T>(child: ChildProcess, what: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as T);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with code ${code} before it was ready`));
+    });
+  });
+}
+
+/** A free TCP port on the loopback address (the OS picks it; we release it for the child to take). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers 200, or fails after `timeoutMs` (or as soon as the child exits). */
+export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} while starting (see its log above)`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s`);
+}
+
+function statusField(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak resident memory of a process since start or since resetPeakRss(), in bytes. */
+export const peakRss = (pid: number) => statusField(pid, 'VmHWM');
+export const currentRss = (pid: number) => statusField(pid, 'VmRSS');
+
+/** Resets VmHWM to the current RSS (Linux clear_refs "5"), so each scenario gets its own peak. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux this runs on
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy and total jiffies of the whole machine: the difference of two readings gives its load. */
+export function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  const idle = cpu[3] + (cpu[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+/** Stops every child still running: SIGTERM, then SIGKILL for those that did not exit in time. */
+export async function stopAllChildren(graceMs = 5000): Promise<void> {
+  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(
+    running.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            child.kill('SIGKILL');
+            resolve();
+          }, graceMs);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** Last resort on a synchronous exit path: no waiting, just SIGKILL. */
+export function killAllChildrenNow(): void {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
