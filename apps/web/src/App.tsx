@@ -34,16 +34,20 @@ export function App() {
 }
 
 function SignedIn({ user }: { user: SessionUser }) {
-  const [hub] = useState(() => new LiveHub(session, user.id));
+  // Created in the effect so that each mount owns exactly one live connection (StrictMode mounts twice).
+  const [hub, setHub] = useState<LiveHub | null>(null);
   useEffect(() => {
-    void hub.start();
-    return () => hub.stop();
-  }, [hub]);
+    const created = new LiveHub(session, user.id);
+    setHub(created);
+    void created.start();
+    return () => created.stop();
+  }, [user.id]);
   const { path } = useRoute();
   useEffect(() => {
     if (path === '/' || path === '/login') navigate(defaultPage(user), { replace: true });
   }, [path, user]);
   const { t } = useT();
+  if (!hub) return <p className="boot">{t('common.loading')}</p>;
 
   return (
     <AppContext.Provider value={{ user, hub }}>

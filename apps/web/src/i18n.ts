@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { Store, useStore } from './store';
 
 /** Every sentence of the UI. `{name}` is replaced; keys ending in `_one` are used when count is 1 (English). */
@@ -89,7 +90,7 @@ const en = {
   'approvals.new': 'New request',
   'approvals.kind': 'Kind',
   'approvals.subject': 'Title',
-  'approvals.amount': 'Amount (optional)',
+  'approvals.amount': 'Amount',
   'approvals.details': 'Details (optional)',
   'approvals.approvers': 'Approvers, in order',
   'approvals.approverIds': 'Approver user ids, in order, separated by commas',
@@ -236,7 +237,7 @@ const zh: Record<MessageKey, string> = {
   'approvals.new': '新建申请',
   'approvals.kind': '类型',
   'approvals.subject': '标题',
-  'approvals.amount': '金额（可选）',
+  'approvals.amount': '金额',
   'approvals.details': '说明（可选）',
   'approvals.approvers': '审批人（按顺序）',
   'approvals.approverIds': '审批人用户 ID，按顺序，用逗号分隔',
@@ -335,7 +336,8 @@ export function translate(locale: Locale, key: MessageKey, params: Params = {}):
 
 export function useT(): { t: Translate; locale: Locale } {
   const locale = useStore(localeStore);
-  return { t: (key, params) => translate(locale, key, params), locale };
+  // Stable per locale, so effects that depend on t() do not re-run on every render.
+  return useMemo(() => ({ t: (key: MessageKey, params?: Params) => translate(locale, key, params), locale }), [locale]);
 }
 
 /** Keys are only known at run time for server-given values (statuses, kinds): fall back to the raw value. */

@@ -58,6 +58,7 @@ export class LiveHub {
   private nextKey = 1;
   private readonly sweep: ReturnType<typeof setInterval>;
   private readonly stops: (() => void)[] = [];
+  private stopped = false;
 
   constructor(
     private readonly session: Session,
@@ -97,10 +98,11 @@ export class LiveHub {
         // Without a seed the first connect simply has no cursor; nothing is lost, the inbox has it all.
       }
     }
-    this.client.connect();
+    if (!this.stopped) this.client.connect();
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.sweep);
     for (const stop of this.stops) stop();
     this.client.close();

@@ -37,7 +37,7 @@ export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) 
         kind,
         title: title.trim(),
         approverIds,
-        ...(amount.trim() ? { amount: amount.trim() } : {}),
+        ...(kind !== 'leave' && amount.trim() ? { amount: amount.trim() } : {}),
         ...(details.trim() ? { details: details.trim() } : {}),
       });
       onSubmitted(created);
@@ -79,10 +79,12 @@ export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) 
           {t('approvals.subject')}
           <input name="title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
         </label>
-        <label className="narrow">
-          {t('approvals.amount')}
-          <input name="amount" inputMode="decimal" pattern="[0-9]{1,12}(\.[0-9]{1,2})?" value={amount} onChange={(e) => setAmount(e.target.value)} />
-        </label>
+        {kind !== 'leave' && (
+          <label className="narrow">
+            {t('approvals.amount')}
+            <input name="amount" required inputMode="decimal" pattern="[0-9]{1,12}(\.[0-9]{1,2})?" placeholder="0.00" value={amount} onChange={(e) => setAmount(e.target.value)} />
+          </label>
+        )}
       </div>
       <label>
         {t('approvals.details')}

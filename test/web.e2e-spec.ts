@@ -1,0 +1,233 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { ApprovalDto, OrderDto } from '@herald/contracts';
+import { startTestServer, type TestServer } from './support/server';
+
+/**
+ * The staff UI in a real browser (Debian's Chromium) against a real Herald: several users in
+ * separate browser contexts, events made in one appear live in the others, and a server restart
+ * while a page is open loses nothing.
+ */
+const ROOT = resolve(__dirname, '..');
+const DIST = join(ROOT, 'apps/web/dist');
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Long enough for a stray event to have arrived if it was going to. */
+const QUIET_MS = 1500;
+
+/** Builds the UI when dist/ is missing or older than its sources (Vite runs in a child: it is ESM-only). */
+function ensureWebBuilt(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { webIsStale } = require('../scripts/build-if-stale.js') as { webIsStale: () => boolean };
+  if (!webIsStale() && existsSync(join(DIST, 'index.html'))) return;
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+describe('staff web UI in a real browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startTestServer();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+    await server?.db.drop().catch(() => undefined); // restarted instances share, and do not own, the database
+  });
+
+  /** Signs a demo user in through the login page, in a browser context of their own. */
+  async function signIn(username: string, locale = 'en-US'): Promise<Page> {
+    const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+    await page.goto(`${server.url}/`);
+    await page.getByRole('button', { name: locale.startsWith('zh') ? `使用 ${username}` : `Use ${username}` }).click();
+    await page.getByTestId('current-user').waitFor();
+    await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
+    return page;
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+
+  it('serves the UI at / and on client routes, and keeps API 404s as JSON', async () => {
+    const home = await fetch(`${server.url}/orders/123`, { headers: { accept: 'text/html' } });
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('<div id="root">');
+    const api = await server.request('GET', '/api/nope', { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(404);
+    expect(api.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+
+  it('alice creates an order, erin marks it paid, bob sees it live and dave sees nothing', async () => {
+    const [alice, bob, dave] = [await signIn('alice'), await signIn('bob'), await signIn('dave')];
+    await shot(alice, 'login-then-orders');
+    await bob.getByTestId('orders-table').waitFor();
+    await dave.getByTestId('inbox-list').waitFor({ state: 'attached' });
+
+    await alice.getByRole('link', { name: 'New order' }).click();
+    await alice.getByLabel('Customer').fill('Shanghai Tea House');
+    await alice.getByLabel('SKU').fill('TEA-01');
+    await alice.getByLabel('Name', { exact: true }).fill('Longjing 250 g');
+    await alice.getByLabel('Qty').fill('3');
+    await alice.getByLabel('Unit price').fill('19.90');
+    await expect(alice.locator('.total strong').textContent()).resolves.toBe('59.70');
+    await alice.getByRole('button', { name: 'Create order' }).click();
+    await alice.waitForURL(/\/orders\/\d+$/);
+    const orderId = alice.url().split('/').pop()!;
+    const number = (await alice.locator('h1').textContent())!;
+    expect(number).toMatch(/^SO-\d{4}-\d+$/);
+
+    // bob (warehouse) sees the new order appear in his list without reloading.
+    const bobRow = bob.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
+    await bobRow.getByTestId('order-status').filter({ hasText: 'Created' }).waitFor();
+
+    const erin = await server.login('erin');
+    const order = (await server.request('GET', `/api/orders/${orderId}`, { token: erin.accessToken })).body as OrderDto;
+    const paid = await server.request('POST', `/api/orders/${orderId}/transition`, { token: erin.accessToken, body: { to: 'paid', version: order.version } });
+    expect(paid.status).toBe(200);
+
+    await bob.getByTestId('toast').filter({ hasText: `Order ${number} paid` }).waitFor();
+    await bobRow.getByTestId('order-status').filter({ hasText: 'Paid' }).waitFor();
+    // The row now offers the warehouse's next step, with the fresh version: shipping works at once.
+    await bobRow.getByRole('button', { name: 'Ship' }).waitFor();
+    await shot(bob, 'orders');
+
+    await alice.getByTestId('order-status').filter({ hasText: 'Paid' }).waitFor();
+
+    await dave.waitForTimeout(QUIET_MS);
+    expect(await dave.getByTestId('toast').count()).toBe(0);
+    expect(await dave.getByTestId('inbox-item').count()).toBe(0);
+    expect(await dave.getByTestId('unread-badge').count()).toBe(0);
+    expect(await dave.getByText(number).count()).toBe(0);
+    expect(await dave.getByRole('link', { name: 'Orders' }).count()).toBe(0);
+
+    // bob ships it from the UI; a stale second click elsewhere gets a clear conflict message.
+    await bobRow.getByRole('button', { name: 'Ship' }).click();
+    await bobRow.getByTestId('order-status').filter({ hasText: 'Shipped' }).waitFor();
+  }, 120_000);
+
+  it('dave submits an approval, carol approves it from "to do", dave sees it live', async () => {
+    const dave = await signIn('dave');
+    const carol = await signIn('carol', 'zh-CN');
+    const carolUser = (await server.login('carol')).user;
+    await carol.getByRole('link', { name: '审批' }).click();
+    await carol.getByRole('link', { name: '待我审批' }).click();
+    await carol.getByText('没有等待您审批的申请。').waitFor();
+
+    await dave.getByRole('link', { name: 'Approvals' }).click();
+    await dave.getByRole('button', { name: 'New request' }).click();
+    const form = dave.getByTestId('approval-form');
+    await form.getByLabel('Kind').selectOption('purchase');
+    await form.getByLabel('Title').fill('Two monitors for the front desk');
+    await form.getByLabel('Amount').fill('2400.00');
+    const checkbox = form.getByRole('checkbox', { name: /carol/i });
+    if (await checkbox.count()) await checkbox.check();
+    else await form.getByLabel(/Approver user ids/).fill(carolUser.id);
+    await form.getByRole('button', { name: 'Submit request' }).click();
+    const daveCard = dave.getByTestId('approval-card').filter({ hasText: 'Two monitors for the front desk' });
+    await daveCard.getByTestId('approval-status').filter({ hasText: 'Pending' }).waitFor();
+
+    // carol's "to do" fills in live, in Chinese (her browser's language).
+    const carolCard = carol.getByTestId('approval-card').filter({ hasText: 'Two monitors for the front desk' });
+    await carolCard.waitFor();
+    await carol.getByTestId('toast').filter({ hasText: '待审批：Two monitors for the front desk' }).waitFor();
+    await shot(carol, 'approvals-todo-zh');
+    await carolCard.getByLabel('意见（可选）').fill('OK, within budget');
+    await carolCard.getByRole('button', { name: /同意/ }).click();
+    await carolCard.waitFor({ state: 'detached' });
+
+    await daveCard.getByTestId('approval-status').filter({ hasText: 'Approved' }).waitFor();
+    await daveCard.getByText('OK, within budget').waitFor();
+    await dave.getByTestId('toast').filter({ hasText: 'Approved: Two monitors for the front desk' }).waitFor();
+    await shot(dave, 'approvals-mine');
+
+    // The same request decided again (a stale page) says who decided instead of failing silently.
+    const approval = (await server.request('GET', '/api/approvals?box=mine', { token: (await server.login('dave')).accessToken })).body.items[0] as ApprovalDto;
+    expect(approval.status).toBe('approved');
+  }, 120_000);
+
+  it('a burst of 200 new orders is coalesced into one toast and never freezes the page', async () => {
+    const bob = await signIn('bob');
+    await bob.getByTestId('orders-table').waitFor();
+    // Longest gap between two animation frames while the burst arrives: a frozen page would show it.
+    await bob.evaluate(() => {
+      const w = window as unknown as { maxFrameGap: number };
+      w.maxFrameGap = 0;
+      let last = performance.now();
+      const tick = (now: number) => {
+        w.maxFrameGap = Math.max(w.maxFrameGap, now - last);
+        last = now;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const { accessToken } = await server.login('alice');
+    const item = { sku: 'B-1', name: 'Burst item', qty: 1, unitPrice: '1.00' };
+    for (let i = 0; i < 200; i += 25) {
+      const batch = Array.from({ length: 25 }, (_, j) => server.request('POST', '/api/orders', { token: accessToken, body: { customer: `Burst ${i + j}`, items: [item] } }));
+      for (const res of await Promise.all(batch)) expect(res.status).toBe(201);
+    }
+    await bob.getByTestId('toast').filter({ hasText: '200 new orders' }).waitFor();
+    expect(await bob.getByTestId('toast').count()).toBeLessThanOrEqual(4);
+    // The list caught up with one page reload rather than 200 requests: the newest order is on top.
+    const newest = (await server.request('GET', '/api/orders?limit=1', { token: accessToken })).body.items[0] as OrderDto;
+    await bob.locator(`[data-testid="order-row"]:first-child[data-order-id="${newest.id}"]`).waitFor();
+    const gap = await bob.evaluate(() => (window as unknown as { maxFrameGap: number }).maxFrameGap);
+    expect(gap).toBeLessThan(1000);
+  }, 120_000);
+
+  it('a server restart while the page is open: the event committed meanwhile arrives, counted as missed', async () => {
+    const alice = await signIn('alice');
+    await alice.getByRole('link', { name: /Inbox/ }).click();
+    await alice.getByTestId('inbox-list').waitFor({ state: 'attached' });
+    const before = await alice.getByTestId('inbox-item').count();
+
+    const port = server.port;
+    const db = server.db;
+    // Keep the page from reconnecting until the event is committed, so it truly is "missed".
+    await alice.context().setOffline(true);
+    await server.stop({ keepDatabase: true });
+    await alice.locator('[data-testid="connection"]:not([data-state="connected"])').waitFor();
+    await shot(alice, 'reconnecting');
+    server = await startTestServer({ db, env: { PORT: String(port) } });
+
+    const erin = await server.login('erin');
+    const alicesOrder = await server.request('POST', '/api/orders', {
+      token: (await server.login('alice')).accessToken,
+      body: { customer: 'Offline Co.', items: [{ sku: 'X-1', name: 'Pencil', qty: 1, unitPrice: '1.00' }] },
+    });
+    expect(alicesOrder.status).toBe(201);
+    const paid = await server.request('POST', `/api/orders/${alicesOrder.body.id}/transition`, { token: erin.accessToken, body: { to: 'paid', version: alicesOrder.body.version } });
+    expect(paid.status).toBe(200);
+
+    await alice.context().setOffline(false);
+    await alice.locator('[data-testid="connection"][data-state="connected"]').waitFor({ timeout: 30_000 });
+    await alice.getByTestId('missed-banner').filter({ hasText: '2 missed notifications arrived' }).waitFor();
+    await alice.getByTestId('inbox-item').filter({ hasText: `Order ${alicesOrder.body.number} paid` }).waitFor();
+    expect(await alice.getByTestId('inbox-item').count()).toBe(before + 2);
+    // Replayed notifications are counted in the banner, not thrown at the user as toasts.
+    expect(await alice.getByTestId('toast').filter({ hasText: alicesOrder.body.number }).count()).toBe(0);
+    const unread = (await server.request('GET', '/api/notifications/unread-count', { token: (await server.login('alice')).accessToken })).body.count;
+    await alice.getByTestId('unread-badge').filter({ hasText: String(unread) }).waitFor();
+    await shot(alice, 'inbox');
+
+    await alice.getByTestId('mark-all-read').click();
+    await alice.getByTestId('unread-badge').waitFor({ state: 'detached' });
+    expect(await alice.locator('[data-testid="inbox-item"][data-unread="true"]').count()).toBe(0);
+  }, 120_000);
+});
