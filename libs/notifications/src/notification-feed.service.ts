@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import type { Notification } from '@herald/contracts';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NotificationStore, StoredNotification, toNotification } from './notification-store';
@@ -42,7 +42,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * delivery at a point where nothing can fall between the two (see attach()).
  */
 @Injectable()
-export class NotificationFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(NotificationFeed.name);
   private readonly loop: WakeableLoop;
   private readonly byRoom = new Map<string, Set<Subscription>>();
@@ -65,7 +65,7 @@ export class NotificationFeed implements OnApplicationBootstrap, OnApplicationSh
     this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
     await this.loop.stop();
   }

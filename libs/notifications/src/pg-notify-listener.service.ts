@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NOTIFICATIONS_CHANNEL, OUTBOX_CHANNEL, Signals } from './signals';
@@ -9,7 +9,7 @@ import { NOTIFICATIONS_CHANNEL, OUTBOX_CHANNEL, Signals } from './signals';
  * keeps everything moving. Not used with the embedded database, whose NOTIFY reaches no one else.
  */
 @Injectable()
-export class PgNotifyListener implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(PgNotifyListener.name);
   private client?: Client;
   private stopped = false;
@@ -26,7 +26,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, OnApplicationSh
     await this.connect();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     await this.client?.end().catch(() => undefined);

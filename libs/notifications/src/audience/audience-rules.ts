@@ -96,10 +96,15 @@ export const AUDIENCE_RULES: Record<string, Rule<any>> = {
 
 export class NoAudienceRuleError extends Error {}
 
+/** Column limits of notifications.title; texts built from user input are clipped to fit, never refused. */
+export const MAX_TITLE = 200;
+const MAX_BODY = 2000;
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
 /** Applies the rule for `type`; the rooms come out de-duplicated. */
 export function audienceFor(type: string, payload: unknown): Audience {
   const rule = AUDIENCE_RULES[type];
   if (!rule) throw new NoAudienceRuleError(`No audience rule for event type "${type}"; add one to AUDIENCE_RULES.`);
   const audience = rule(payload);
-  return { ...audience, rooms: [...new Set(audience.rooms)] };
+  return { ...audience, title: clip(audience.title, MAX_TITLE), body: clip(audience.body, MAX_BODY), rooms: [...new Set(audience.rooms)] };
 }

@@ -1,0 +1,131 @@
+import { Client } from 'pg';
+import type { OrderEventPayload } from '@herald/contracts';
+import { createTestDatabase, TestDatabase } from './support/database';
+import { freePort, runServer, ServerProcess, waitForHealthy } from './support/built-server';
+import { startTestServer, TEST_JWT_SECRET } from './support/server';
+import { connectSocket, sleep } from './support/sockets';
+
+/** What a domain service commits: the business change's outbox row (the business row itself is not needed here). */
+async function commitOrderEvents(db: Client, ownerId: string, count: number, from = 0): Promise<void> {
+  for (let i = from; i < from + count; i++) {
+    const payload: OrderEventPayload = {
+      order: { id: String(i + 1), number: `SO-C-${i}`, customer: 'Crash Co', total: '1.00', status: 'created', ownerId, itemCount: 1 },
+      actor: { id: ownerId, displayName: 'Alice' },
+    };
+    await db.query('BEGIN');
+    await db.query(`INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ('order.created', $1, $2, $3)`, [payload.order.id, ownerId, payload]);
+    await db.query(`SELECT pg_notify('herald_outbox', '')`);
+    await db.query('COMMIT');
+  }
+}
+
+describe('no lost event when the process dies', () => {
+  let database: TestDatabase;
+  let sql: Client;
+  let aliceId: string;
+  let port: number;
+  let proc: ServerProcess | undefined;
+  const env = () => ({
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DEMO_SEED: 'true',
+    LOG_LEVEL: 'error',
+    NODE_ENV: 'test',
+  });
+  const url = () => `http://127.0.0.1:${port}`;
+  const login = async (name: string) => {
+    const res = await fetch(`${url()}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: name, password: 'herald-demo' }) });
+    return (await res.json()) as { accessToken: string; user: { id: string } };
+  };
+  const start = async () => {
+    proc = runServer(env());
+    await waitForHealthy(`${url()}/health/ready`, proc);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    port = await freePort();
+    await start();
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    aliceId = (await login('alice')).user.id;
+  }, 120_000);
+  afterAll(async () => {
+    proc?.child.kill('SIGKILL');
+    await proc?.exited;
+    await sql?.end();
+    await database?.drop();
+  });
+
+  it('an event committed by a process that died before dispatching is delivered after the restart', async () => {
+    proc!.child.kill('SIGKILL');
+    await proc!.exited;
+    await commitOrderEvents(sql, aliceId, 1); // committed; nobody running to dispatch or emit it
+    await start();
+    const { accessToken } = await login('alice');
+    const later = await connectSocket(url(), { token: accessToken, lastSeenId: '0' });
+    try {
+      await later.waitFor(() => later.received.length === 1, 15_000, 'the event committed while down');
+      expect(later.received[0]).toMatchObject({ type: 'order.created', data: { number: 'SO-C-0' } });
+    } finally {
+      later.close();
+    }
+  }, 120_000);
+
+  it('SIGKILL at any point while dispatching loses nothing and duplicates nothing', async () => {
+    const before: Array<{ n: number }> = await sql.query(`SELECT count(*)::int AS n FROM notifications`).then((r) => r.rows);
+    for (let round = 0; round < 3; round++) {
+      await commitOrderEvents(sql, aliceId, 40, 100 + round * 40);
+      await sleep(Math.random() * 40); // the dispatcher is somewhere in its work
+      proc!.child.kill('SIGKILL');
+      await proc!.exited;
+      await start();
+    }
+    const { accessToken } = await login('alice');
+    const expected = before[0].n + 120;
+    const later = await connectSocket(url(), { token: accessToken, lastSeenId: '0' });
+    try {
+      await later.waitFor(() => later.received.length >= expected, 20_000, `${expected} notifications`);
+      await sleep(500);
+      const numbers = later.received.map((n) => (n.data as { number: string }).number);
+      expect(later.received).toHaveLength(expected);
+      expect(new Set(numbers).size).toBe(expected);
+      const [{ pending }] = (await sql.query(`SELECT count(*)::int AS pending FROM outbox WHERE processed_at IS NULL`)).rows;
+      expect(pending).toBe(0);
+    } finally {
+      later.close();
+    }
+  }, 180_000);
+});
+
+describe('an event that cannot be rendered', () => {
+  it('is parked with its reason after a few attempts and holds up nothing behind it', async () => {
+    const server = await startTestServer();
+    try {
+      const alice = await server.login('alice');
+      const bob = await server.login('bob');
+      const socket = await connectSocket(server.url, { token: bob.accessToken });
+      const db = new Client({ connectionString: server.db.url });
+      await db.connect();
+      try {
+        await db.query(`INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ('nobody.knows', '1', NULL, '{}')`);
+        await commitOrderEvents(db, alice.user.id, 1, 500);
+        await socket.waitFor(() => socket.received.length === 1, 10_000, 'the good event behind the bad one');
+        expect(socket.received[0].data).toMatchObject({ number: 'SO-C-500' });
+        let parked: Array<{ attempts: number; last_error: string; processed_at: Date | null }> = [];
+        for (let i = 0; i < 60 && !parked[0]?.processed_at; i++) {
+          parked = (await db.query(`SELECT attempts, last_error, processed_at FROM outbox WHERE type = 'nobody.knows'`)).rows;
+          await sleep(250);
+        }
+        expect(parked[0]).toMatchObject({ attempts: 5, last_error: expect.stringMatching(/No audience rule for event type "nobody.knows"/), processed_at: expect.any(Date) });
+      } finally {
+        socket.close();
+        await db.end();
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
