@@ -211,6 +211,13 @@ describe('staff web UI in a real browser', () => {
     const paid = await server.request('POST', `/api/orders/${alicesOrder.body.id}/transition`, { token: erin.accessToken, body: { to: 'paid', version: alicesOrder.body.version } });
     expect(paid.status).toBe(200);
 
+    // The dispatcher writes notifications just after the commit: wait for them, so both are truly missed.
+    const aliceToken = (await server.login('alice')).accessToken;
+    const hasPaid = async () => ((await server.request('GET', '/api/notifications?limit=5', { token: aliceToken })).body.items as { type: string; data: { orderId?: string } }[]).some((n) => n.type === 'order.paid' && n.data.orderId === alicesOrder.body.id);
+    for (const end = Date.now() + 10_000; !(await hasPaid()); ) {
+      if (Date.now() > end) throw new Error('the order.paid notification was never written');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await alice.context().setOffline(false);
     await alice.locator('[data-testid="connection"][data-state="connected"]').waitFor({ timeout: 30_000 });
     await alice.getByTestId('missed-banner').filter({ hasText: '2 missed notifications arrived' }).waitFor();
@@ -218,7 +225,7 @@ describe('staff web UI in a real browser', () => {
     expect(await alice.getByTestId('inbox-item').count()).toBe(before + 2);
     // Replayed notifications are counted in the banner, not thrown at the user as toasts.
     expect(await alice.getByTestId('toast').filter({ hasText: alicesOrder.body.number }).count()).toBe(0);
-    const unread = (await server.request('GET', '/api/notifications/unread-count', { token: (await server.login('alice')).accessToken })).body.count;
+    const unread = (await server.request('GET', '/api/notifications/unread-count', { token: aliceToken })).body.count;
     await alice.getByTestId('unread-badge').filter({ hasText: String(unread) }).waitFor();
     await shot(alice, 'inbox');
 

@@ -20,6 +20,12 @@ describe('token expiry', () => {
     expect(refreshDelay(10 ** 12, 0, 0)).toBe(2 ** 31 - 1);
   });
 
+  it('refreshes a token that lives less than the lead half-way through its life, not in a loop', () => {
+    // Issued at 100 s, expires at 103 s, lead 60 s: refresh at 101.5 s.
+    expect(refreshDelay(103, 100_000, 60_000, 100)).toBe(1_500);
+    expect(refreshDelay(1000, 100_000, 60_000, 100)).toBe(840_000);
+  });
+
   describe('RefreshScheduler', () => {
     beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
     afterEach(() => jest.useRealTimers());

@@ -1,18 +1,27 @@
-/** Reads `exp` (seconds since the epoch) from a JWT without verifying it; null when absent or unreadable. */
-export function readTokenExpiry(token: string): number | null {
+interface TokenTimes {
+  exp: number | null;
+  iat: number | null;
+}
+
+/** Reads `exp` and `iat` (seconds since the epoch) from a JWT without verifying it; nulls when absent or unreadable. */
+export function readTokenTimes(token: string): TokenTimes {
   const parts = token.split('.');
-  if (parts.length !== 3) return null;
+  if (parts.length !== 3) return { exp: null, iat: null };
   try {
-    const json = decodeBase64Url(parts[1]);
-    const payload: unknown = JSON.parse(json);
-    if (payload && typeof payload === 'object' && 'exp' in payload) {
-      const exp = (payload as { exp: unknown }).exp;
-      return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
-    }
-    return null;
+    const payload: unknown = JSON.parse(decodeBase64Url(parts[1]));
+    const read = (key: 'exp' | 'iat') => {
+      const value = payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[key] : undefined;
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    };
+    return { exp: read('exp'), iat: read('iat') };
   } catch {
-    return null;
+    return { exp: null, iat: null };
   }
+}
+
+/** Reads `exp` from a JWT without verifying it; null when absent or unreadable. */
+export function readTokenExpiry(token: string): number | null {
+  return readTokenTimes(token).exp;
 }
 
 function decodeBase64Url(segment: string): string {
@@ -27,11 +36,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Milliseconds to wait before refreshing a token that expires at `expSeconds`, refreshing `leadMs`
- * early; 0 when that moment has passed; null when there is no expiry to plan for.
+ * early; 0 when that moment has passed; null when there is no expiry to plan for. With `iatSeconds`
+ * the lead is at most half the token's lifetime, so short-lived tokens do not refresh in a tight loop.
  */
-export function refreshDelay(expSeconds: number | null, nowMs: number, leadMs: number): number | null {
+export function refreshDelay(expSeconds: number | null, nowMs: number, leadMs: number, iatSeconds: number | null = null): number | null {
   if (expSeconds === null) return null;
-  const delay = expSeconds * 1000 - leadMs - nowMs;
+  const lead = iatSeconds !== null && expSeconds > iatSeconds ? Math.min(leadMs, ((expSeconds - iatSeconds) * 1000) / 2) : leadMs;
+  const delay = expSeconds * 1000 - lead - nowMs;
   return Math.min(Math.max(0, delay), MAX_TIMER_MS);
 }
 
@@ -48,7 +59,8 @@ export class RefreshScheduler {
   /** Plans the refresh for `token`; returns the delay in ms, or null when the token has no expiry. */
   schedule(token: string): number | null {
     this.cancel();
-    const delay = refreshDelay(readTokenExpiry(token), this.now(), this.leadMs);
+    const { exp, iat } = readTokenTimes(token);
+    const delay = refreshDelay(exp, this.now(), this.leadMs, iat);
     if (delay === null) return null;
     this.timer = setTimeout(() => {
       this.timer = undefined;
