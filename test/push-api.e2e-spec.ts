@@ -104,6 +104,7 @@ describe('push API for other systems', () => {
     const other = await pushClient(server, 'to-revoke');
     expect((await other.push(body)).status).toBe(202);
     expect((await server.request('DELETE', `/api/api-keys/${other.keyId}`, { token: adminToken })).status).toBe(204);
+    expect((await server.request('DELETE', '/api/api-keys/987654', { token: adminToken })).status).toBe(404);
     const after = await other.push(body);
     expect(after.status).toBe(401);
     expect(after.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Unknown or revoked API key.' });

@@ -116,9 +116,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         failed.push(failedId);
         const message = (err as Error).message.slice(0, 1000);
         const [row]: Array<{ attempts: number; type: string }> = await this.db.query(
-          `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-                  processed_at = CASE WHEN attempts + 1 >= $3 THEN now() END
-            WHERE id = $1 RETURNING attempts, type`,
+          // A CTE, because TypeORM answers a bare UPDATE … RETURNING with [rows, count].
+          `WITH changed AS (
+             UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+                    processed_at = CASE WHEN attempts + 1 >= $3 THEN now() END
+              WHERE id = $1 RETURNING attempts, type)
+           SELECT attempts, type FROM changed`,
           [failedId, message, MAX_OUTBOX_ATTEMPTS],
         );
         if (row && row.attempts >= MAX_OUTBOX_ATTEMPTS) {

@@ -76,7 +76,10 @@ export class ApiKeysService {
   }
 
   async revoke(id: string): Promise<void> {
-    const rows: unknown[] = await this.db.query(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id`, [id]);
+    const rows: unknown[] = await this.db.query(
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id) SELECT id FROM revoked`,
+      [id],
+    );
     if (!rows.length) throw new NotFoundException(`No API key with id ${id}.`);
   }
 

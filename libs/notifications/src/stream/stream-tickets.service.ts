@@ -33,9 +33,11 @@ export class StreamTicketsService {
   async redeem(ticket: string): Promise<{ userId: string; tokenExpiresAt: Date } | null> {
     if (ticket.length > 100) return null;
     const [row]: Array<{ user_id: string; token_expires_at: Date }> = await this.db.query(
-      `UPDATE stream_tickets SET used_at = now()
-        WHERE ticket_hash = $1 AND used_at IS NULL AND expires_at > now() AND token_expires_at > now()
-        RETURNING user_id::text, token_expires_at`,
+      `WITH spent AS (
+         UPDATE stream_tickets SET used_at = now()
+          WHERE ticket_hash = $1 AND used_at IS NULL AND expires_at > now() AND token_expires_at > now()
+          RETURNING user_id, token_expires_at)
+       SELECT user_id::text, token_expires_at FROM spent`,
       [hash(ticket)],
     );
     return row ? { userId: row.user_id, tokenExpiresAt: row.token_expires_at } : null;
