@@ -156,9 +156,19 @@ describe('staff web UI in a real browser', () => {
     await dave.getByTestId('toast').filter({ hasText: 'Approved: Two monitors for the front desk' }).waitFor();
     await shot(dave, 'approvals-mine');
 
-    // The same request decided again (a stale page) says who decided instead of failing silently.
-    const approval = (await server.request('GET', '/api/approvals?box=mine', { token: (await server.login('dave')).accessToken })).body.items[0] as ApprovalDto;
-    expect(approval.status).toBe('approved');
+    // An admin decides a request carol is looking at: her page says so instead of silently dropping it.
+    const second = await server.request('POST', '/api/approvals', {
+      token: (await server.login('dave')).accessToken,
+      body: { kind: 'leave', title: 'Friday off', approverIds: [carolUser.id] },
+    });
+    expect(second.status).toBe(201);
+    const secondCard = carol.getByTestId('approval-card').filter({ hasText: 'Friday off' });
+    await secondCard.waitFor();
+    const admin = await server.login('admin');
+    const decided = await server.request('POST', `/api/approvals/${second.body.id}/decision`, { token: admin.accessToken, body: { decision: 'reject', comment: 'Inventory week', version: (second.body as ApprovalDto).version } });
+    expect(decided.status).toBe(200);
+    await carol.getByTestId('decided-elsewhere').filter({ hasText: 'Friday off' }).filter({ hasText: '已驳回' }).filter({ hasText: admin.user.displayName }).waitFor();
+    await secondCard.waitFor({ state: 'detached' });
   }, 120_000);
 
   it('a burst of 200 new orders is coalesced into one toast and never freezes the page', async () => {
@@ -190,7 +200,7 @@ describe('staff web UI in a real browser', () => {
   it('a server restart while the page is open: the event committed meanwhile arrives, counted as missed', async () => {
     const alice = await signIn('alice');
     await alice.getByRole('link', { name: /Inbox/ }).click();
-    await alice.getByTestId('inbox-list').waitFor({ state: 'attached' });
+    await alice.getByTestId('inbox-item').first().waitFor(); // her earlier orders' notifications
     const before = await alice.getByTestId('inbox-item').count();
 
     const port = server.port;
@@ -228,6 +238,10 @@ describe('staff web UI in a real browser', () => {
     const unread = (await server.request('GET', '/api/notifications/unread-count', { token: aliceToken })).body.count;
     await alice.getByTestId('unread-badge').filter({ hasText: String(unread) }).waitFor();
     await shot(alice, 'inbox');
+    // Still right after a reload (the session survives it through the refresh token in sessionStorage).
+    await alice.reload();
+    await alice.getByTestId('unread-badge').filter({ hasText: String(unread) }).waitFor();
+    expect(await alice.getByTestId('missed-banner').count()).toBe(0);
 
     await alice.getByTestId('mark-all-read').click();
     await alice.getByTestId('unread-badge').waitFor({ state: 'detached' });

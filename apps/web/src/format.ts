@@ -7,8 +7,9 @@ export function formatMoney(amount: string, locale: Locale): string {
   const negative = int.startsWith('-');
   const digits = negative ? int.slice(1) : int;
   const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const symbol = locale === 'zh-CN' ? '¥' : '';
-  return `${negative ? '-' : ''}${symbol}${grouped}.${frac.padEnd(2, '0').slice(0, 2)}`;
+  // No currency symbol: amounts carry none, and guessing one from the language would be wrong.
+  void locale;
+  return `${negative ? '-' : ''}${grouped}.${frac.padEnd(2, '0').slice(0, 2)}`;
 }
 
 export function formatTime(iso: string, locale: Locale): string {
@@ -31,4 +32,20 @@ export function notificationTitle(n: Notification, locale: Locale): string {
 export function notificationLink(n: Notification): string | null {
   const link = (n.data as { link?: unknown }).link;
   return typeof link === 'string' && link.startsWith('/') && !link.startsWith('//') ? link : null;
+}
+
+/** The notification's second line in the reader's language, for orders and approvals; the server's body otherwise. */
+export function notificationBody(n: Notification, locale: Locale): string {
+  const d = n.data as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  if (n.type.startsWith('order.') && str(d.customer) && str(d.total)) {
+    return [str(d.customer), formatMoney(String(d.total), locale), str(d.actorName)].filter(Boolean).join(' · ');
+  }
+  if (n.type.startsWith('approval.') && str(d.kind)) {
+    const kindKey = `kind.${String(d.kind)}`;
+    const kind = hasKey(kindKey) ? translate(locale, kindKey) : String(d.kind);
+    const comment = str(d.comment);
+    return [kind, str(d.amount) && formatMoney(String(d.amount), locale), comment && `“${comment}”`, str(d.actorName)].filter(Boolean).join(' · ');
+  }
+  return n.body;
 }

@@ -1,5 +1,5 @@
 import { useApp } from '../context';
-import { notificationTitle } from '../format';
+import { notificationBody, notificationTitle } from '../format';
 import { useT } from '../i18n';
 import { GROUP_SUMMARY } from '../live';
 import { linkClick } from '../router';
@@ -15,6 +15,7 @@ export function Toasts() {
       <ol role="status" aria-live="polite" aria-relevant="additions text">
         {toasts.map((toast) => {
           const text = toast.single ? notificationTitle(toast.single, locale) : t(GROUP_SUMMARY[toast.group], { count: toast.count });
+          const body = toast.single ? notificationBody(toast.single, locale) : '';
           return (
             <li
               key={toast.key}
@@ -32,7 +33,7 @@ export function Toasts() {
               ) : (
                 <span>{text}</span>
               )}
-              {toast.single?.body && <span className="toast-body">{toast.single.body}</span>}
+              {body && <span className="toast-body">{body}</span>}
               <button type="button" className="icon" onClick={() => hub.dismissToast(toast.key)} aria-label={t('common.dismiss')}>
                 ×
               </button>

@@ -2,7 +2,7 @@ import type { Notification, NotificationPage } from '@herald/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { session } from '../api';
 import { errorMessage, useApp } from '../context';
-import { formatTime, notificationLink, notificationTitle } from '../format';
+import { formatTime, notificationBody, notificationLink, notificationTitle } from '../format';
 import { useT } from '../i18n';
 import { byIdDesc } from '../orders';
 import { linkClick, navigate, useRoute, useTitle } from '../router';
@@ -116,7 +116,7 @@ export function InboxPage() {
                 ) : (
                   <strong>{title}</strong>
                 )}
-                {n.body && <span className="inbox-body">{n.body}</span>}
+                {n.body && <span className="inbox-body">{notificationBody(n, locale)}</span>}
               </div>
               <time dateTime={n.createdAt}>{formatTime(n.createdAt, locale)}</time>
               {!n.readAt && (
