@@ -8,6 +8,8 @@ const transform = {
 const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras)/)'];
 
 module.exports = {
+  // Per-project testTimeout is not applied by Jest 30; e2e tests boot servers and need more than 5 s.
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/support/no-skips-reporter.js'],
   projects: [
     {
@@ -27,7 +29,6 @@ module.exports = {
       moduleNameMapper,
       transform,
       transformIgnorePatterns,
-      testTimeout: 60_000,
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
     },
   ],

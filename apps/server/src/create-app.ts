@@ -18,9 +18,7 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  const io = new HeraldIoAdapter(app, config);
-  await io.connectRedis();
-  app.useWebSocketAdapter(io);
+  app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.disable('x-powered-by');
   app.useGlobalPipes(createValidationPipe());

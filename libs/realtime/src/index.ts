@@ -4,3 +4,4 @@ export * from './herald-io.adapter';
 export * from './presence.service';
 export * from './socket-auth';
 export * from './socket-rate-limit';
+export * from './redis-connection';

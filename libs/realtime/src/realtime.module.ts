@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { AuthModule } from '@herald/auth';
 import { OnlineUsers } from '@herald/notifications';
 import { Presence } from './presence.service';
+import { RedisConnection, redisConnectionProvider } from './redis-connection';
 import { RealtimeGateway } from './realtime.gateway';
 import { SessionSync } from './session-sync';
 
@@ -9,7 +10,7 @@ import { SessionSync } from './session-sync';
 @Global()
 @Module({
   imports: [AuthModule],
-  providers: [RealtimeGateway, SessionSync, Presence, { provide: OnlineUsers, useExisting: Presence }],
-  exports: [Presence, OnlineUsers],
+  providers: [RealtimeGateway, SessionSync, Presence, redisConnectionProvider, { provide: OnlineUsers, useExisting: Presence }],
+  exports: [Presence, OnlineUsers, RedisConnection],
 })
 export class RealtimeModule {}

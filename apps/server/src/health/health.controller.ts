@@ -1,7 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@herald/auth';
+import { RedisConnection } from '@herald/realtime';
 
 @ApiTags('operations')
 @Public()
@@ -10,6 +11,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly redis: RedisConnection,
   ) {}
 
   /** Liveness: the process answers. */
@@ -22,6 +25,19 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 3000 })]);
+    const checks: HealthIndicatorFunction[] = [() => this.db.pingCheck('database', { timeout: 3000 })];
+    if (this.redis.client) checks.push(() => this.redisCheck());
+    return this.health.check(checks);
+  }
+
+  private async redisCheck() {
+    const indicator = this.indicators.check('redis');
+    const started = Date.now();
+    try {
+      await Promise.race([this.redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 3000 ms')), 3000).unref())]);
+      return indicator.up({ responseTime: Date.now() - started });
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    }
   }
 }
