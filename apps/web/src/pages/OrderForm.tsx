@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, session } from '../api';
 import { errorMessage } from '../context';
 import { formatMoney } from '../format';
-import { useT, type MessageKey } from '../i18n';
+import { useT } from '../i18n';
 import { linkClick, navigate, useTitle } from '../router';
 
 interface ItemDraft {
@@ -128,7 +128,7 @@ export function OrderForm({ id }: { id?: string }) {
         {error && <p className="error" role="alert">{error}</p>}
         <div className="actions">
           <button type="submit" className="primary" disabled={busy || (Boolean(id) && !loaded)}>
-            {id ? t('common.save') : t('form.create' as MessageKey)}
+            {id ? t('common.save') : t('form.create')}
           </button>
           <a className="button" href="/orders" onClick={linkClick('/orders')}>{t('common.cancel')}</a>
         </div>
