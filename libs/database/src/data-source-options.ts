@@ -24,7 +24,8 @@ export function heraldDataSourceOptions(input: HeraldDataSourceInput): DataSourc
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error', 'warn', 'migration'],
+    // Failed queries surface as exceptions and are logged where they are handled, with context.
+    logging: ['warn', 'migration'],
     applicationName: input.applicationName ?? 'herald',
     extra: {
       // The embedded database is one PGlite instance: one connection avoids interleaving transactions.

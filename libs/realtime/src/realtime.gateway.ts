@@ -48,6 +48,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private readonly states = new Map<string, SocketState>();
   private readonly perUser = new Map<string, number>();
   private unreadSub?: Subscription;
+  /** Set when the application shuts down: sockets still connecting then are closed quietly. */
+  private closing = false;
 
   constructor(
     private readonly auth: AuthService,
@@ -78,6 +80,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   onModuleDestroy(): void {
+    this.closing = true;
     this.unreadSub?.unsubscribe();
     for (const [, state] of this.states) {
       clearTimeout(state.expiryTimer);
@@ -108,7 +111,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (data.lastSeenId !== undefined) socket.emit(SocketEvents.replayDone, { count: result.replayed, lastId: result.lastId });
       socket.emit(SocketEvents.unread, { count: await this.inbox.unreadCount(readerOf(user)) });
     } catch (err) {
-      this.log.error({ err, userId: user.id }, 'could not start delivery to a socket; disconnecting it so the client retries');
+      if (!this.closing) this.log.error({ err, userId: user.id }, 'could not start delivery to a socket; disconnecting it so the client retries');
       socket.disconnect(true);
     }
   }
