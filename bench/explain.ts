@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Client } from 'pg';
 import { REPLAY_PAGE } from '../libs/notifications/src/notification-feed.service';
 import { visibleIdsSql } from '../libs/notifications/src/notification-store';
-import { roomsForUser } from '../libs/notifications/src/rooms';
+import { roomsForUser, usersInRoomsSql } from '../libs/notifications/src/rooms';
 import { insertSalesUsers } from './database';
 import { postJson } from './scenario';
 
@@ -94,12 +94,14 @@ function unreadCountSql(repoRoot: string): string {
   return match[1];
 }
 
-async function explain(client: Client, title: string, sql: string, params: unknown[]): Promise<string[]> {
+const NOTIFICATION_SEQ_SCAN = /Seq Scan on (notifications|notification_rooms|notification_reads)\b/;
+
+async function explain(client: Client, title: string, sql: string, params: unknown[], seqScan = NOTIFICATION_SEQ_SCAN): Promise<string[]> {
   const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
   const plan = rows.map((r) => r['QUERY PLAN']);
   console.log(`\n${title}\n${plan.map((l) => `  ${l}`).join('\n')}`);
-  const scans = plan.filter((l) => /Seq Scan on (notifications|notification_rooms|notification_reads)\b/.test(l));
-  console.log(scans.length ? `  => WARNING: sequential scan(s): ${scans.map((s) => s.trim()).join('; ')}` : '  => index scans only on the notification tables');
+  const scans = plan.filter((l) => seqScan.test(l));
+  console.log(scans.length ? `  => WARNING: sequential scan(s): ${scans.map((s) => s.trim()).join('; ')}` : '  => no sequential scan of a table that grows');
   return plan;
 }
 
@@ -119,4 +121,13 @@ export async function explainQueries(client: Client, userId: string, repoRoot: s
     [from, REPLAY_PAGE, ...rooms],
   );
   await explain(client, 'Unread count since the last count (InboxService.refreshCount):', unreadCountSql(repoRoot), [rooms, from, max, userId]);
+  const { rows: people } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users`);
+  // PushService counts the recipients of every push like this, also of a push to one user.
+  await explain(
+    client,
+    `Recipients of a push to one user (PushService, usersInRoomsSql), with ${fmt(people[0].n)} users:`,
+    `SELECT count(*)::int AS n FROM users u WHERE ${usersInRoomsSql('$1::text[]')}`,
+    [[`user:${userId}`]],
+    /Seq Scan on users\b/,
+  );
 }

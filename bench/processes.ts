@@ -3,7 +3,7 @@
  * stopping every one of them on the way out, whatever the way out is.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -102,6 +102,36 @@ export function cpuSeconds(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU seconds used so far by each PostgreSQL backend serving `database` (found by process title,
+ * e.g. "postgres: postgres herald_bench_1 127.0.0.1(5000) idle"), so Herald's database work is counted too.
+ */
+export function databaseBackendsCpu(database: string): Map<number, number> {
+  const found = new Map<number, number>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres: ') && title.includes(` ${database} `)) found.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      /* gone in the meantime */
+    }
+  }
+  return found;
+}
+
+/** CPU seconds the backends of `after` used since `before` (backends that started in between count from zero). */
+export function backendsCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, cpu] of after) sum += cpu - (before.get(pid) ?? 0);
+  return sum;
 }
 
 /** Busy and total jiffies of the whole machine: the difference of two readings gives its load. */

@@ -15,7 +15,7 @@ export function printResults(results: ScenarioResult[]): void {
   console.log(
     '\n' +
       table(
-        ['scenario', 'system', 'deliveries', 'lost', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'server CPU s', 'clients CPU %', 'machine busy %'],
+        ['scenario', 'system', 'deliveries', 'lost', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'server CPU s', 'DB CPU s', 'srv+DB ms/event', 'clients CPU %', 'machine busy %'],
         results.map((r) => [
           r.scenario,
           r.system,
@@ -27,6 +27,8 @@ export function printResults(results: ScenarioResult[]): void {
           fmt(r.max, 1),
           mb(r.peakRssBytes),
           fmt(r.serverCpuSeconds, 1),
+          fmt(r.databaseCpuSeconds, 1),
+          fmt(r.sent ? (1000 * (r.serverCpuSeconds + (Number.isNaN(r.databaseCpuSeconds) ? 0 : r.databaseCpuSeconds))) / r.sent : NaN, 2),
           r.clientCpuPercent.map((c) => fmt(c)).join('+'),
           fmt(r.machineBusyPercent),
         ]),
@@ -38,6 +40,7 @@ export function printResults(results: ScenarioResult[]): void {
     const base = results.find((r) => r.scenario === scenario && r.system === 'baseline');
     if (!herald || !base) continue;
     const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a) && Number.isFinite(b) ? `${fmt(a / b, 2)}x` : '-');
+    const totalCpu = (r: ScenarioResult) => r.serverCpuSeconds + (Number.isNaN(r.databaseCpuSeconds) ? 0 : r.databaseCpuSeconds);
     ratioRows.push([
       scenario,
       'herald / baseline',
@@ -46,9 +49,10 @@ export function printResults(results: ScenarioResult[]): void {
       ratio(herald.p99, base.p99),
       ratio(herald.peakRssBytes, base.peakRssBytes),
       ratio(herald.serverCpuSeconds, base.serverCpuSeconds),
+      ratio(totalCpu(herald), totalCpu(base)),
     ]);
   }
-  if (ratioRows.length) console.log(`\n${table(['scenario', 'ratio', 'deliveries/s', 'p50', 'p99', 'peak RSS', 'server CPU'], ratioRows)}`);
+  if (ratioRows.length) console.log(`\n${table(['scenario', 'ratio', 'deliveries/s', 'p50', 'p99', 'peak RSS', 'server CPU', 'server+DB CPU'], ratioRows)}`);
 
   for (const r of results) {
     const notes: string[] = [];

@@ -155,6 +155,7 @@ async function main(): Promise<void> {
             scenario: kind,
             system,
             pid: system === 'herald' ? servers.heraldPid : servers.baselinePid,
+            database: system === 'herald' && !db.embedded ? new URL(db.url).pathname.slice(1) : undefined,
             events,
             ratePerSecond: rate,
             recipientsOf: kind === 'fan-out' ? () => connected[system] : (seq) => [unicastTargets[seq]],

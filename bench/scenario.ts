@@ -5,7 +5,7 @@
 import { Agent, request } from 'node:http';
 import type { BenchData, SystemName } from './protocol';
 import { wallClock } from './protocol';
-import { cpuSeconds, currentRss, machineTicks, peakRss, resetPeakRss } from './processes';
+import { backendsCpuDelta, cpuSeconds, currentRss, databaseBackendsCpu, machineTicks, peakRss, resetPeakRss } from './processes';
 import type { WorkerPool } from './workers';
 
 /** How one event is sent to one system, `data` in its payload: resolves with the HTTP status (0 for a network error). */
@@ -16,6 +16,8 @@ export interface ScenarioSpec {
   system: SystemName;
   /** Pid of the server process, for its memory and CPU. */
   pid: number;
+  /** The PostgreSQL database the server uses, if any: its backends' CPU is reported too. */
+  database?: string;
   events: number;
   ratePerSecond: number;
   /** The socket indices that must receive event `seq`. */
@@ -46,6 +48,8 @@ export interface ScenarioResult {
   max: number;
   peakRssBytes: number;
   serverCpuSeconds: number;
+  /** CPU of the PostgreSQL backends serving the system's database; NaN without one. */
+  databaseCpuSeconds: number;
   clientCpuPercent: number[];
   machineBusyPercent: number;
   seconds: number;
@@ -99,6 +103,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   let sampledPeak = currentRss(spec.pid);
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, currentRss(spec.pid))), 100);
   const cpu0 = cpuSeconds(spec.pid);
+  const backends0 = spec.database ? databaseBackendsCpu(spec.database) : new Map<number, number>();
   const machine0 = machineTicks();
   await workers.start(label);
 
@@ -165,6 +170,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   clearInterval(sampler);
   const machine1 = machineTicks();
   const serverCpuSeconds = cpuSeconds(spec.pid) - cpu0;
+  const databaseCpuSeconds = spec.database ? backendsCpuDelta(backends0, databaseBackendsCpu(spec.database)) : NaN;
   const peakRssBytes = Math.max(sampledPeak, peakResettable ? peakRss(spec.pid) : 0);
 
   // Which (socket, event) pairs were due, which arrived, once or more, and how late the first copy was.
@@ -208,6 +214,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
     max: sorted.length ? sorted[sorted.length - 1] : NaN,
     peakRssBytes,
     serverCpuSeconds,
+    databaseCpuSeconds,
     clientCpuPercent: results.map((r) => (100 * r.cpuMs) / 1000 / elapsed),
     machineBusyPercent: (100 * (machine1.busy - machine0.busy)) / Math.max(1, machine1.total - machine0.total),
     seconds,
