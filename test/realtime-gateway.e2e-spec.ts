@@ -96,6 +96,19 @@ describe('realtime gateway', () => {
     }
   });
 
+  it('exposes socket and pipeline metrics', async () => {
+    const s = await connectSocket(server.url, { token: tokens.erin });
+    try {
+      const metrics = await server.request('GET', '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toMatch(/^herald_sockets_connected 1$/m);
+      expect(metrics.body).toMatch(/^herald_outbox_pending \d+$/m);
+      expect(metrics.body).toMatch(/^herald_notifications_delivered_total\{mode="live"\} \d+$/m);
+    } finally {
+      s.close();
+    }
+  });
+
   it('ignores client attempts to join rooms', async () => {
     const dave = await connectSocket(server.url, { token: tokens.dave });
     try {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationSh
 import type { Notification } from '@herald/contracts';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NotificationStore, StoredNotification, toNotification } from './notification-store';
+import { NotificationMetrics } from './notification-metrics';
 import { Signals } from './signals';
 import { WakeableLoop } from './wakeable-loop';
 
@@ -54,6 +55,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly store: NotificationStore,
     private readonly signals: Signals,
+    private readonly metrics: NotificationMetrics,
     @Inject(HERALD_CONFIG) config: HeraldConfig,
   ) {
     this.loop = new WakeableLoop('NotificationFeed', () => this.tail(), config.embeddedDatabase ? 250 : 1000, this.log);
@@ -75,6 +77,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
     this.loop.wake();
   }
 
+  /** Live readers attached on this instance. */
   get size(): number {
     return this.subscriptions.size;
   }
@@ -108,6 +111,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         lastId = n.id;
         replayed++;
       }
+      this.metrics.delivered?.inc({ mode: 'replay' }, page.length);
       if (page.length === REPLAY_PAGE) {
         await yieldToEventLoop(); // let other sockets breathe between pages of a long backlog
         continue;
@@ -178,6 +182,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         s.cursor = id;
         try {
           s.sub.deliver(toNotification(n, s.sub.rooms));
+          this.metrics.delivered?.inc({ mode: 'live' });
         } catch (err) {
           this.log.warn({ err, userId: s.sub.userId }, 'delivery to a reader failed');
         }

@@ -4,6 +4,7 @@ import { DomainEvents } from './domain-events.service';
 import { InboxController } from './inbox/inbox.controller';
 import { InboxService } from './inbox/inbox.service';
 import { NotificationFeed } from './notification-feed.service';
+import { NotificationMetrics } from './notification-metrics';
 import { NotificationStore } from './notification-store';
 import { OutboxDispatcher } from './outbox-dispatcher.service';
 import { PgNotifyListener } from './pg-notify-listener.service';
@@ -27,6 +28,7 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
     NotificationStore,
     OutboxDispatcher,
     NotificationFeed,
+    NotificationMetrics,
     PgNotifyListener,
     InboxService,
     ApiKeysService,

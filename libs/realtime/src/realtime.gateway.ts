@@ -59,6 +59,11 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly presence: Presence,
   ) {}
 
+  /** Sockets connected to this instance (the `herald_sockets_connected` gauge). */
+  get connectedCount(): number {
+    return this.states.size;
+  }
+
   afterInit(server: Server): void {
     server.use((socket, next) => {
       authenticateHandshake(socket, this.auth).then(

@@ -3,6 +3,7 @@ import { AuthModule } from '@herald/auth';
 import { OnlineUsers } from '@herald/notifications';
 import { Presence } from './presence.service';
 import { RedisConnection, redisConnectionProvider } from './redis-connection';
+import { RealtimeMetrics } from './realtime-metrics';
 import { RealtimeGateway } from './realtime.gateway';
 import { SessionSync } from './session-sync';
 
@@ -10,7 +11,7 @@ import { SessionSync } from './session-sync';
 @Global()
 @Module({
   imports: [AuthModule],
-  providers: [RealtimeGateway, SessionSync, Presence, redisConnectionProvider, { provide: OnlineUsers, useExisting: Presence }],
+  providers: [RealtimeGateway, RealtimeMetrics, SessionSync, Presence, redisConnectionProvider, { provide: OnlineUsers, useExisting: Presence }],
   exports: [Presence, OnlineUsers, RedisConnection],
 })
 export class RealtimeModule {}
