@@ -29,7 +29,7 @@ describe('boot with no configuration (embedded database)', () => {
 
   it('serves /health and lets alice log in, and says where the data lives', async () => {
     first = runServer(env());
-    await waitForHealthy(`http://127.0.0.1:${port}/health`, first);
+    await waitForHealthy(`http://127.0.0.1:${port}/health`, first, 100_000);
     const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -45,7 +45,7 @@ describe('boot with no configuration (embedded database)', () => {
     expect(first.output()).toContain(dataDir);
     expect(first.output()).toMatch(/herald-demo/);
     expect(readFileSync(join(dataDir, 'herald.lock'), 'utf8')).toBe(String(first.child.pid));
-  }, 90_000);
+  }, 120_000);
 
   it('refuses a second process on the same DATA_DIR with exit code 1 and the lock message', async () => {
     const second = runServer({ ...env(), PORT: String(await freePort()) });
