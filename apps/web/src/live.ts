@@ -88,12 +88,13 @@ export class LiveHub {
   }
 
   async start(): Promise<void> {
-    // First visit on this browser: start the cursor at the newest inbox item, so the first
-    // reconnect replays only what arrives from now on, not the whole history.
+    // First visit on this browser: start the cursor at the newest inbox item, so a reconnect
+    // replays what arrives from now on, not the whole history.
     if (this.client.lastSeenId === null) {
       try {
         const page = await this.session.request<NotificationPage>('GET', '/api/notifications?limit=1');
-        if (page.items[0]) this.client.advanceCursor(page.items[0].id);
+        // An empty inbox starts at 0: then a reconnect replays whatever arrived while away.
+        this.client.advanceCursor(page.items[0]?.id ?? '0');
       } catch {
         // Without a seed the first connect simply has no cursor; nothing is lost, the inbox has it all.
       }

@@ -86,6 +86,15 @@ describe('HeraldClient (against a contract stand-in server)', () => {
     expect(handshakes.map((h) => h.token === 'expired')).toEqual([true, false]);
   });
 
+  it('drops a cursor the server cannot read and connects without it', async () => {
+    refuse = (auth) => ((auth as { lastSeenId?: string }).lastSeenId?.length ?? 0) > 19 ? 'bad_request' : null;
+    const storage = new MemoryCursorStorage('123456789012345678901234');
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), storage });
+    await until(() => client!.state.get() === 'connected');
+    expect(handshakes.map((h) => h.lastSeenId)).toEqual(['123456789012345678901234', undefined]);
+    expect(storage.get()).toBeNull();
+  });
+
   it('stays offline and reports why when the server refuses the user', async () => {
     refuse = () => 'user_disabled';
     const errors: string[] = [];

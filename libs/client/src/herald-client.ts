@@ -220,8 +220,13 @@ export class HeraldClient {
       if (socket.active) return this.stateValue.set('reconnecting');
       const code = err.data?.code;
       if (code === 'token_expired' || this.tokenFailed) return this.retryWithFreshToken();
+      // A cursor the server cannot read (corrupted storage) would refuse every attempt: drop it and try again.
+      if (code === 'bad_request' && this.storage.get() !== null) {
+        this.storage.clear();
+        return this.retryWithFreshToken();
+      }
       this.stateValue.set('offline');
-      const known = code === 'missing_token' || code === 'invalid_token' || code === 'user_disabled';
+      const known = code === 'missing_token' || code === 'invalid_token' || code === 'user_disabled' || code === 'bad_request';
       this.report(new HeraldClientError(known ? code : 'unauthorized', `The server refused the connection: ${code ?? err.message}.`, err));
     });
     socket.on('notification', (notification) => {
