@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { UserEntity } from '../users/user.entity';
 
 /**
  * One refresh token of a login session. Tokens of one session share a `familyId`; each refresh
@@ -9,11 +10,16 @@ export class RefreshTokenEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Index()
+  // Index and constraint names as the migration creates them, so that migration:generate sees no difference.
+  @Index('refresh_tokens_user_id_idx')
   @Column({ name: 'user_id', type: 'bigint' })
   userId!: string;
 
-  @Index()
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'refresh_tokens_user_id_fkey' })
+  user?: UserEntity;
+
+  @Index('refresh_tokens_family_id_idx')
   @Column({ name: 'family_id', type: 'uuid' })
   familyId!: string;
 

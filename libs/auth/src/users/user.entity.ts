@@ -1,6 +1,8 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { Role, UserDto } from '@herald/contracts';
 
+// Written as PostgreSQL prints it back, so that migration:generate sees no difference.
+@Check('users_roles_known', `(roles <@ ARRAY['admin'::text, 'manager'::text, 'sales'::text, 'warehouse'::text, 'finance'::text, 'staff'::text])`)
 @Entity({ name: 'users' })
 export class UserEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -17,6 +19,7 @@ export class UserEntity {
   @Column({ name: 'password_hash', type: 'text', select: false })
   passwordHash!: string;
 
+  @Index('users_roles_idx', { synchronize: false })
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   roles!: Role[];
 
