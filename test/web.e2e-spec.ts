@@ -73,6 +73,32 @@ describe('staff web UI in a real browser', () => {
     expect(api.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
   });
 
+  it('can be used from the keyboard alone: sign in, skip to content, move between pages', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.keyboard.type('erin'); // the username field has focus on arrival
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('herald-demo');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('current-user').waitFor();
+    // After a page change the focus is on the main content, where keyboard and screen reader users expect it.
+    await page.waitForFunction('document.activeElement && document.activeElement.id === "main"');
+    await page.reload();
+    await page.getByTestId('current-user').waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    for (const name of ['Orders', 'Approvals', 'Inbox']) {
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toMatch(new RegExp(`^${name}`)); // plus the badge, if any
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/inbox$/);
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    await shot(page, 'login-keyboard-inbox');
+  }, 60_000);
+
   it('alice creates an order, erin marks it paid, bob sees it live and dave sees nothing', async () => {
     const [alice, bob, dave] = [await signIn('alice'), await signIn('bob'), await signIn('dave')];
     await shot(alice, 'login-then-orders');
