@@ -66,8 +66,15 @@ export async function createBenchDatabase(adminUrl: string, repoRoot: string): P
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'herald-bench-db-'));
-  const child = startChild(join(repoRoot, 'scripts', 'embedded-database.js'), { ...process.env }, 'embedded-db');
-  const { url } = await firstJsonLine<{ url: string }>(child, 'the embedded database', 60_000);
+  const child = startChild(join(repoRoot, 'scripts', 'embedded-database.js'), { ...process.env }, 'embedded-db', 'json', [dir]);
+  let url: string;
+  try {
+    ({ url } = await firstJsonLine<{ url: string }>(child, 'the embedded database', 60_000));
+  } catch (err) {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url,
     embedded: true,

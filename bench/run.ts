@@ -48,7 +48,8 @@ async function startServers(database: BenchDatabase): Promise<Servers> {
   const heraldEnv: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    NODE_ENV: 'production',
+    // Production settings, except with the embedded database, which production mode refuses.
+    NODE_ENV: database.embedded ? 'development' : 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
     JWT_SECRET: jwtSecret,
@@ -193,13 +194,14 @@ process.on('exit', killAllChildrenNow);
 // Output piped into `head` that closed, or any bug: still stop the children and drop the database.
 process.stdout.on('error', () => void cleanup().finally(() => process.exit(1)));
 process.on('uncaughtException', (err) => {
-  console.error(`\nThe bench failed: ${err.stack ?? err.message}`);
+  if (!cleaning) console.error(`\nThe bench failed: ${err.stack ?? err.message}`);
   void cleanup().finally(() => process.exit(1));
 });
 
 main()
   .catch((err: Error) => {
-    console.error(`\nThe bench failed: ${err.message}`);
+    // After Ctrl-C the work in flight fails as its children go; that is not news.
+    if (!cleaning) console.error(`\nThe bench failed: ${err.message}`);
     process.exitCode = 1;
   })
   .finally(() => cleanup());

@@ -44,6 +44,7 @@ export class WorkerPool {
 
   private request<T extends FromWorker>(worker: Worker, message: ToWorker | null, replyType: T['type']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (message && !worker.child.connected) return reject(new Error('a client worker has stopped'));
       worker.waiters.push({ type: replyType, resolve: resolve as (m: FromWorker) => void, reject });
       if (message) worker.child.send(message);
     });
@@ -62,7 +63,7 @@ export class WorkerPool {
 
   /** Starts recording `scenario`; resolves once every worker has taken it in (the progress reply follows the start). */
   async start(scenario: string): Promise<void> {
-    for (const w of this.workers) w.child.send({ type: 'start', scenario } satisfies ToWorker);
+    for (const w of this.workers) if (w.child.connected) w.child.send({ type: 'start', scenario } satisfies ToWorker);
     await this.progress();
   }
 
