@@ -147,6 +147,30 @@ describe('staff web UI in a real browser', () => {
     await bobRow.getByTestId('order-status').filter({ hasText: 'Shipped' }).waitFor();
   }, 120_000);
 
+  it('an action on an order someone else changed first gets a clear 409 message and the current state', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    contexts.push(context);
+    const alice = await context.newPage();
+    // No live updates for this page: it keeps showing the order as it was, like a page that lags behind.
+    await alice.route('**/socket.io/**', (route) => route.abort());
+    await alice.goto(`${server.url}/`);
+    await alice.getByRole('button', { name: 'Use alice' }).click();
+    await alice.getByTestId('orders-table').waitFor();
+    await alice.locator('[data-testid="connection"]').filter({ hasText: 'Connecting…' }).waitFor();
+
+    const { accessToken } = await server.login('alice');
+    const created = await server.request('POST', '/api/orders', { token: accessToken, body: { customer: 'Stale Ltd.', items: [{ sku: 'S-1', name: 'Thing', qty: 1, unitPrice: '3.00' }] } });
+    await alice.reload();
+    const row = alice.locator(`[data-testid="order-row"][data-order-id="${created.body.id}"]`);
+    await row.getByTestId('order-status').filter({ hasText: 'Created' }).waitFor();
+    const erin = await server.login('erin');
+    expect((await server.request('POST', `/api/orders/${created.body.id}/transition`, { token: erin.accessToken, body: { to: 'paid', version: created.body.version } })).status).toBe(200);
+
+    await row.getByRole('button', { name: 'Cancel order' }).click();
+    await alice.getByTestId('order-message').filter({ hasText: `${created.body.number}: Someone changed this order first; it is now “Paid”` }).waitFor();
+    await row.getByTestId('order-status').filter({ hasText: 'Paid' }).waitFor();
+  }, 60_000);
+
   it('dave submits an approval, carol approves it from "to do", dave sees it live', async () => {
     const dave = await signIn('dave');
     const carol = await signIn('carol', 'zh-CN');

@@ -15,7 +15,7 @@ export function Header() {
   const everConnected = useStore(hub.everConnected);
   const unread = useStore(hub.unread);
   const { path } = useRoute();
-  const stateText = t(`conn.${state}` as MessageKey);
+  const stateText = state === 'reconnecting' && !everConnected ? t('conn.connecting') : t(`conn.${state}` as MessageKey);
   const links: { to: string; label: MessageKey; badge?: boolean }[] = [
     ...(canSeeOrders(user.roles) ? [{ to: '/orders', label: 'nav.orders' as const }] : []),
     { to: '/approvals', label: 'nav.approvals' },
@@ -46,7 +46,7 @@ export function Header() {
       <div className="top-right">
         <span className={`conn conn-${state}`} data-testid="connection" data-state={state} role="status" aria-label={t('conn.label', { state: stateText })}>
           <span className="conn-dot" aria-hidden="true" />
-          {state === 'reconnecting' && !everConnected ? t('common.loading') : stateText}
+          {stateText}
         </span>
         <label className="lang">
           <span className="sr-only">{t('header.language')}</span>

@@ -11,6 +11,7 @@ export const en = {
   'conn.connected': 'Live',
   'conn.reconnecting': 'Reconnecting…',
   'conn.offline': 'Offline',
+  'conn.connecting': 'Connecting…',
   'conn.label': 'Connection: {state}',
   'unread.label': '{count} unread notifications',
   'unread.label_one': '1 unread notification',

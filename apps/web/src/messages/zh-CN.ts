@@ -13,6 +13,7 @@ export const zh: Record<MessageKey, string> = {
   'conn.connected': '已连接',
   'conn.reconnecting': '正在重新连接…',
   'conn.offline': '离线',
+  'conn.connecting': '正在连接…',
   'conn.label': '连接状态：{state}',
   'unread.label': '{count} 条未读通知',
   'unread.label_one': '1 条未读通知',
