@@ -78,7 +78,8 @@ describe('staff web UI in a real browser', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    await page.keyboard.type('erin'); // the username field has focus on arrival
+    await page.waitForFunction('document.activeElement && document.activeElement.name === "username"'); // focused on arrival
+    await page.keyboard.type('erin');
     await page.keyboard.press('Tab');
     await page.keyboard.type('herald-demo');
     await page.keyboard.press('Enter');
