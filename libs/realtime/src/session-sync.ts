@@ -23,6 +23,7 @@ export class SessionSync implements OnModuleDestroy {
   private sub?: Subscription;
   private server?: Server;
   private gateway?: RoomsApplier;
+  private closing = false;
 
   constructor(
     private readonly sessions: SessionEvents,
@@ -47,6 +48,7 @@ export class SessionSync implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.closing = true;
     this.sub?.unsubscribe();
   }
 
@@ -63,7 +65,7 @@ export class SessionSync implements OnModuleDestroy {
       // Other instances exist only with the Redis adapter; they re-read the roles themselves.
       if (tellOthers && this.config.REDIS_URL) this.server?.serverSideEmit(ROLES_CHANGED, userId);
     } catch (err) {
-      this.log.error({ err, userId }, 'could not re-evaluate rooms after a role change');
+      if (!this.closing) this.log.error({ err, userId }, 'could not re-evaluate rooms after a role change');
     }
   }
 }
