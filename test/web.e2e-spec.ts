@@ -206,6 +206,11 @@ describe('staff web UI in a real browser', () => {
     await daveCard.getByText('OK, within budget').waitFor();
     await dave.getByTestId('toast').filter({ hasText: 'Approved: Two monitors for the front desk' }).waitFor();
     await shot(dave, 'approvals-mine');
+    // The toast links to the request itself.
+    await dave.getByTestId('toast').getByRole('link', { name: 'Approved: Two monitors for the front desk' }).click();
+    await dave.waitForURL(/\/approvals\/\d+$/);
+    await dave.getByTestId('approval-detail').getByTestId('approval-status').filter({ hasText: 'Approved' }).waitFor();
+    await shot(dave, 'approval-detail');
 
     // An admin decides a request carol is looking at: her page says so instead of silently dropping it.
     const second = await server.request('POST', '/api/approvals', {

@@ -27,7 +27,13 @@ export function Toasts() {
               onBlur={() => hub.pauseToast(toast.key, false)}
             >
               {toast.href ? (
-                <a href={toast.href} onClick={linkClick(toast.href)}>
+                <a
+                  href={toast.href}
+                  onClick={(e) => {
+                    linkClick(toast.href!)(e);
+                    if (e.defaultPrevented) hub.dismissToast(toast.key); // followed: it has done its job
+                  }}
+                >
                   {text}
                 </a>
               ) : (
