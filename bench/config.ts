@@ -18,6 +18,8 @@ export interface BenchConfig {
   idleS: number;
   adminDatabaseUrl: string;
   seed: number;
+  /** Folder to write every delivery to, as CSV (unset: none written). */
+  dumpDir?: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -50,6 +52,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     idleS: int(env, 'BENCH_IDLE_TIMEOUT', 10, 1, 600),
     adminDatabaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     seed: int(env, 'BENCH_SEED', 42, 0, 2 ** 31 - 1),
+    dumpDir: env.BENCH_DUMP_DIR || undefined,
   };
 }
 

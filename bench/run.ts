@@ -164,6 +164,7 @@ async function main(): Promise<void> {
             send: send(system, kind),
             timeoutMs: scenarioTimeoutMs(config, events, rate),
             idleMs: config.idleS * 1000,
+            dumpDir: config.dumpDir,
           },
           workers,
         ),

@@ -3,7 +3,9 @@
  * in time), then count what arrived against what should have, and how late.
  */
 import { Agent, request } from 'node:http';
-import type { BenchData, SystemName } from './protocol';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchData, ResultsReport, SystemName } from './protocol';
 import { wallClock } from './protocol';
 import { backendsCpuDelta, cpuSeconds, currentRss, databaseBackendsCpu, machineTicks, peakRss, resetPeakRss } from './processes';
 import type { WorkerPool } from './workers';
@@ -29,6 +31,8 @@ export interface ScenarioSpec {
   timeoutMs: number;
   /** After sending, give up waiting once nothing has arrived for this long. */
   idleMs: number;
+  /** When set, every delivery is written to a CSV file in this folder. */
+  dumpDir?: string;
 }
 
 export interface ScenarioResult {
@@ -92,6 +96,13 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Every delivery as `seq,socket,latency_ms` (BENCH_DUMP_DIR), to look into a tail: when the slow ones were sent. */
+function dumpDeliveries(file: string, results: ResultsReport[]): void {
+  const lines = ['seq,socket,latency_ms'];
+  for (const r of results) for (let i = 0; i < r.seq.length; i++) lines.push(`${r.seq[i]},${r.socketIndex[i]},${r.latencyMs[i].toFixed(3)}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
 
 /** Lets the keep-alive connections go, so the runner can exit. */
 export const closeHttp = () => httpAgent.destroy();
@@ -194,6 +205,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
       }
     }
   }
+  if (spec.dumpDir) dumpDeliveries(join(spec.dumpDir, `${spec.scenario}-${spec.system}.csv`), results);
   const sorted = Float64Array.from(latencies).sort();
   const seconds = (lastReceivedAt - started) / 1000;
   const elapsed = (wallClock() - started) / 1000;
