@@ -67,7 +67,15 @@ describe('staff web UI in a real browser', () => {
   it('serves the UI at / and on client routes, and keeps API 404s as JSON', async () => {
     const home = await fetch(`${server.url}/orders/123`, { headers: { accept: 'text/html' } });
     expect(home.status).toBe(200);
-    expect(await home.text()).toContain('<div id="root">');
+    expect(home.headers.get('cache-control')).toBe('no-cache');
+    const html = await home.text();
+    expect(html).toContain('<div id="root">');
+    const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    const script = await fetch(`${server.url}${asset}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('cache-control')).toContain('immutable'); // hashed names: cached for good
+    expect((await fetch(`${server.url}/docs`, { headers: { accept: 'text/html' } })).headers.get('content-type')).toContain('text/html');
+    expect(await (await fetch(`${server.url}/docs`, { headers: { accept: 'text/html' } })).text()).toContain('swagger');
     const api = await server.request('GET', '/api/nope', { headers: { accept: 'text/html' } });
     expect(api.status).toBe(404);
     expect(api.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
