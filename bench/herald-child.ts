@@ -13,7 +13,6 @@ process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 if (!embeddedUrl) {
   require(join(__dirname, '..', 'apps', 'server', 'src', 'main.js'));
 } else {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startHerald } = require(join(__dirname, '..', 'apps', 'server', 'src', 'herald.js')) as typeof import('../apps/server/src/herald');
   startHerald(process.env, { embeddedDatabaseUrl: embeddedUrl }).then(
     (herald) => {

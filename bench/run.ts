@@ -205,4 +205,4 @@ main()
     if (!cleaning) console.error(`\nThe bench failed: ${err.message}`);
     process.exitCode = 1;
   })
-  .finally(() => cleanup());
+  .finally(() => cleanup().finally(() => process.exit()));

@@ -154,7 +154,9 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
       await report('sent');
     }
   }
-  await Promise.race([Promise.all(inFlight), sleep(deadline - wallClock())]);
+  let giveUp: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(inFlight), new Promise((r) => (giveUp = setTimeout(r, Math.max(0, deadline - wallClock()))))]);
+  clearTimeout(giveUp);
 
   // Wait for the deliveries: until all arrived, nothing arrived for idleMs, or the deadline.
   let received = 0;
