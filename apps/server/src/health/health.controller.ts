@@ -1,8 +1,17 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorFunction,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
 import { Public } from '@herald/auth';
 import { RedisConnection } from '@herald/realtime';
+
+const CHECK_TIMEOUT_MS = 3000;
 
 @ApiTags('operations')
 @Public()
@@ -12,7 +21,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
-    private readonly redis: RedisConnection,
+    @Optional() private readonly redis?: RedisConnection,
   ) {}
 
   /** Liveness: the process answers. */
@@ -21,23 +30,34 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the process can do its work (database reachable; Redis when configured). */
+  /** Readiness: the process can do its work (database reachable; Redis too when REDIS_URL is set). */
   @Get('ready')
   @HealthCheck()
   ready() {
-    const checks: HealthIndicatorFunction[] = [() => this.db.pingCheck('database', { timeout: 3000 })];
-    if (this.redis.client) checks.push(() => this.redisCheck());
-    return this.health.check(checks);
+    const checks: HealthIndicatorFunction[] = [() => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })];
+    if (this.redis?.client) checks.push(() => this.redisCheck(this.redis!));
+    return this.health.check(checks).catch((err: unknown) => {
+      // Terminus answers 503 with its own body; say in the one error shape which dependency is down.
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      const result = err.getResponse() as Partial<HealthCheckResult>;
+      const down = Object.entries(result.error ?? {}).map(([name, info]) => (info?.message ? `${name} (${String(info.message)})` : name));
+      throw new ServiceUnavailableException(`Not ready: ${down.join(', ') || 'a dependency'} is down.`);
+    });
   }
 
-  private async redisCheck() {
-    const indicator = this.indicators.check('redis');
-    const started = Date.now();
+  private async redisCheck(redis: RedisConnection) {
+    const session = this.indicators.check('redis');
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([this.redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 3000 ms')), 3000).unref())]);
-      return indicator.up({ responseTime: Date.now() - started });
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      });
+      await Promise.race([redis.ping(), timeout]);
+      return session.up();
     } catch (err) {
-      return indicator.down({ message: (err as Error).message });
+      return session.down({ message: (err as Error).message });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
