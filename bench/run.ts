@@ -127,7 +127,9 @@ async function main(): Promise<void> {
   };
 
   // The same random recipients for both systems, among the sockets both have.
-  const inBoth = connected.herald.filter((i) => new Set(connected.baseline).has(i));
+  const baselineHas = new Set(connected.baseline);
+  const inBoth = connected.herald.filter((i) => baselineHas.has(i));
+  if (!inBoth.length) throw new Error('No socket connected to both systems (see the connect errors above); nothing to measure.');
   const random = seededRandom(config.seed);
   const unicastTargets = Array.from({ length: config.unicastEvents }, () => inBoth[Math.floor(random() * inBoth.length)]);
 
