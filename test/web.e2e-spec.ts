@@ -126,10 +126,17 @@ describe('staff web UI in a real browser', () => {
     const orderId = alice.url().split('/').pop()!;
     const number = (await alice.locator('h1').textContent())!;
     expect(number).toMatch(/^SO-\d{4}-\d+$/);
+    // While it is still "created", its owner can edit it.
+    await alice.getByRole('link', { name: 'Edit' }).click();
+    await alice.getByLabel('Qty').fill('4');
+    await alice.getByRole('button', { name: 'Save' }).click();
+    await alice.waitForURL(new RegExp(`/orders/${orderId}$`));
+    await alice.getByText('79.60').first().waitFor();
 
     // bob (warehouse) sees the new order appear in his list without reloading.
     const bobRow = bob.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
     await bobRow.getByTestId('order-status').filter({ hasText: 'Created' }).waitFor();
+    await bobRow.getByText('79.60').waitFor(); // the edit, live too
 
     const erin = await server.login('erin');
     const order = (await server.request('GET', `/api/orders/${orderId}`, { token: erin.accessToken })).body as OrderDto;
@@ -307,6 +314,9 @@ describe('staff web UI in a real browser', () => {
     await alice.getByTestId('unread-badge').filter({ hasText: String(unread) }).waitFor();
     expect(await alice.getByTestId('missed-banner').count()).toBe(0);
 
+    // The inbox loads older pages as it is scrolled (she has 200+ notifications from the burst).
+    await alice.evaluate('window.scrollTo(0, document.body.scrollHeight)');
+    await alice.getByTestId('inbox-item').nth(before + 2).waitFor();
     await alice.getByTestId('mark-all-read').click();
     await alice.getByTestId('unread-badge').waitFor({ state: 'detached' });
     expect(await alice.locator('[data-testid="inbox-item"][data-unread="true"]').count()).toBe(0);

@@ -1,11 +1,12 @@
 import { type ConnectionState, HeraldClient, WebStorageCursorStorage } from '@herald/client';
-import type { Notification, NotificationPage } from '@herald/contracts';
+import { ORDER_EVENTS, type Notification, type NotificationPage, type OrderEventType } from '@herald/contracts';
 import type { Session } from './api';
 import { notificationLink } from './format';
 import type { MessageKey } from './i18n';
 import { Store } from './store';
 
-export type ToastGroup = 'newOrders' | 'orderUpdates' | 'approvals' | 'other';
+/** Toasts coalesce by kind: each order event type on its own ("12 new orders", "3 orders paid"), approvals together. */
+export type ToastGroup = OrderEventType | 'approvals' | 'other';
 
 export interface Toast {
   key: number;
@@ -18,12 +19,15 @@ export interface Toast {
 }
 
 export const GROUP_SUMMARY: Record<ToastGroup, MessageKey> = {
-  newOrders: 'toast.newOrders',
-  orderUpdates: 'toast.orderUpdates',
+  'order.created': 'toast.order.created',
+  'order.updated': 'toast.order.updated',
+  'order.paid': 'toast.order.paid',
+  'order.shipped': 'toast.order.shipped',
+  'order.delivered': 'toast.order.delivered',
+  'order.cancelled': 'toast.order.cancelled',
   approvals: 'toast.approvals',
   other: 'toast.other',
 };
-const GROUP_PAGE: Record<ToastGroup, string> = { newOrders: '/orders', orderUpdates: '/orders', approvals: '/approvals', other: '/inbox' };
 
 /** A burst keeps growing one toast while notifications of its kind keep coming within this window. */
 const COALESCE_MS = 4000;
@@ -31,10 +35,13 @@ const TOAST_LIFETIME_MS = 8000;
 const MAX_TOASTS = 4;
 
 function groupOf(n: Notification): ToastGroup {
-  if (n.type === 'order.created') return 'newOrders';
-  if (n.type.startsWith('order.')) return 'orderUpdates';
+  if ((ORDER_EVENTS as readonly string[]).includes(n.type)) return n.type as OrderEventType;
   if (n.type.startsWith('approval.')) return 'approvals';
   return 'other';
+}
+
+function groupPage(group: ToastGroup): string {
+  return group === 'approvals' ? '/approvals' : group === 'other' ? '/inbox' : '/orders';
 }
 
 export type BatchListener = (batch: Notification[]) => void;
@@ -173,7 +180,7 @@ export class LiveHub {
       const index = list.findIndex((t) => t.group === group && now - t.updatedAt < COALESCE_MS);
       if (index >= 0) {
         const t = list[index];
-        list[index] = { ...t, single: null, count: t.count + 1, href: GROUP_PAGE[group], updatedAt: now };
+        list[index] = { ...t, single: null, count: t.count + 1, href: groupPage(group), updatedAt: now };
       } else {
         list.push({ key: this.nextKey++, group, single: n, count: 1, href: notificationLink(n), updatedAt: now });
       }

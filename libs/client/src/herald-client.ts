@@ -24,8 +24,8 @@ export interface DeliveryInfo {
 /** What `on()` can listen to: the server's events (notifications de-duplicated) plus the client's own. */
 export interface HeraldClientEvents {
   notification: (notification: Notification, info: DeliveryInfo) => void;
-  unread: Parameters<ServerToClientEvents['unread']>[0] extends infer P ? (payload: P) => void : never;
-  'replay:done': Parameters<ServerToClientEvents['replay:done']>[0] extends infer P ? (payload: P) => void : never;
+  unread: ServerToClientEvents['unread'];
+  'replay:done': ServerToClientEvents['replay:done'];
   /** After every successful (re)connect: the moment to refetch anything derived from the server. */
   connected: () => void;
   /** Something went wrong that the app may want to show (refused handshake, failed refresh). */

@@ -19,7 +19,7 @@ export function Toasts() {
           return (
             <li
               key={toast.key}
-              className={`toast toast-${toast.group}`}
+              className={`toast toast-${toast.group.replace('.', '-')}`}
               data-testid="toast"
               onMouseEnter={() => hub.pauseToast(toast.key, true)}
               onMouseLeave={() => hub.pauseToast(toast.key, false)}

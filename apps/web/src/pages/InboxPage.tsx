@@ -22,6 +22,9 @@ export function InboxPage() {
   const [error, setError] = useState<string | null>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const busy = useRef(false);
+  /** After "mark all read": everything up to this id is read, including pages that were in flight. */
+  const readUpTo = useRef<string | null>(null);
+  const merge = useCallback((list: Notification[], more: Notification[]) => applyReadMark(mergeById(list, more), readUpTo.current), []);
 
   const loadMore = useCallback(
     async (before: string | null) => {
@@ -33,7 +36,7 @@ export function InboxPage() {
         if (before) params.set('before', before);
         if (onlyUnread) params.set('unread', 'true');
         const page = await session.request<NotificationPage>('GET', `/api/notifications?${params}`);
-        setItems((list) => mergeById(before ? list : [], page.items));
+        setItems((list) => merge(before ? list : [], page.items));
         setCursor(page.nextCursor);
         setDone(page.nextCursor === null);
         setError(null);
@@ -44,7 +47,7 @@ export function InboxPage() {
         setLoading(false);
       }
     },
-    [onlyUnread, t],
+    [onlyUnread, t, merge],
   );
 
   useEffect(() => {
@@ -80,9 +83,10 @@ export function InboxPage() {
 
   async function markAll() {
     try {
+      const newest = items[0]?.id ?? null;
       await session.request('POST', '/api/notifications/read-all');
-      const now = new Date().toISOString();
-      setItems((list) => list.map((n) => (n.readAt ? n : { ...n, readAt: now })));
+      readUpTo.current = newest;
+      setItems((list) => applyReadMark(list, newest));
       hub.unread.set(0);
     } catch (err) {
       setError(errorMessage(err, t('error.network')));
@@ -141,4 +145,10 @@ function mergeById(list: Notification[], more: Notification[]): Notification[] {
   const map = new Map(list.map((n) => [n.id, n]));
   for (const n of more) if (!map.has(n.id)) map.set(n.id, n);
   return [...map.values()].sort(byIdDesc);
+}
+
+function applyReadMark(list: Notification[], readUpTo: string | null): Notification[] {
+  if (readUpTo === null) return list;
+  const now = new Date().toISOString();
+  return list.map((n) => (!n.readAt && byIdDesc(n, { id: readUpTo }) >= 0 ? { ...n, readAt: now } : n));
 }

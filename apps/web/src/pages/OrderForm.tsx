@@ -76,6 +76,9 @@ export function OrderForm({ id }: { id?: string }) {
     }
   }
 
+  // Editing: no form until the order is loaded, so nothing typed can be overwritten by the load.
+  if (id && !loaded) return error ? <p className="error" role="alert">{error}</p> : <p>{t('common.loading')}</p>;
+
   return (
     <section aria-labelledby="form-title" className="form-page">
       <p>
@@ -127,7 +130,7 @@ export function OrderForm({ id }: { id?: string }) {
         </p>
         {error && <p className="error" role="alert">{error}</p>}
         <div className="actions">
-          <button type="submit" className="primary" disabled={busy || (Boolean(id) && !loaded)}>
+          <button type="submit" className="primary" disabled={busy}>
             {id ? t('common.save') : t('form.create')}
           </button>
           <a className="button" href="/orders" onClick={linkClick('/orders')}>{t('common.cancel')}</a>
