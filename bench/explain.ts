@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Client } from 'pg';
 import { REPLAY_PAGE } from '../libs/notifications/src/notification-feed.service';
 import { visibleIdsSql } from '../libs/notifications/src/notification-store';
-import { roomsForUser, usersInRoomsSql } from '../libs/notifications/src/rooms';
+import { recipientsQuery, roomsForUser } from '../libs/notifications/src/rooms';
 import { insertSalesUsers } from './database';
 import { postJson } from './scenario';
 
@@ -122,12 +122,9 @@ export async function explainQueries(client: Client, userId: string, repoRoot: s
   );
   await explain(client, 'Unread count since the last count (InboxService.refreshCount):', unreadCountSql(repoRoot), [rooms, from, max, userId]);
   const { rows: people } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users`);
-  // PushService counts the recipients of every push like this, also of a push to one user.
-  await explain(
-    client,
-    `Recipients of a push to one user (PushService, usersInRoomsSql), with ${fmt(people[0].n)} users:`,
-    `SELECT count(*)::int AS n FROM users u WHERE ${usersInRoomsSql('$1::text[]')}`,
-    [[`user:${userId}`]],
-    /Seq Scan on users\b/,
-  );
+  // PushService counts the recipients of every push like this (recipientsQuery): by primary key and roles index.
+  const oneUser = recipientsQuery([`user:${userId}`]);
+  await explain(client, `Recipients of a push to one user (PushService, recipientsQuery), with ${fmt(people[0].n)} users:`, oneUser.sql, oneUser.params, /Seq Scan on users\b/);
+  const oneRole = recipientsQuery(['role:warehouse']);
+  await explain(client, `Recipients of a push to role:warehouse, with ${fmt(people[0].n)} users:`, oneRole.sql, oneRole.params, /Seq Scan on users\b/);
 }

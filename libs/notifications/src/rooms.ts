@@ -18,12 +18,24 @@ export function roomsForUser(userId: string, roles: readonly Role[]): string[] {
 /** A room name a push may address: `user:<id>`, `role:<role>`, `orders`, `approvals` or `all`. */
 export const ROOM_PATTERN = new RegExp(`^(user:[1-9][0-9]{0,18}|role:(${ROLES.join('|')})|orders|approvals|all)$`);
 
-/** SQL condition selecting the active users in any of `rooms` ($n is a text[] parameter). */
-export function usersInRoomsSql(param: string): string {
-  return `NOT u.disabled AND (
-      'all' = ANY(${param})
-      OR ('user:' || u.id) = ANY(${param})
-      OR EXISTS (SELECT 1 FROM unnest(u.roles) r WHERE ('role:' || r) = ANY(${param}))
-      OR ('orders' = ANY(${param}) AND u.roles && ARRAY['${ORDER_ROLES.join("','")}']::text[])
-      OR ('approvals' = ANY(${param}) AND u.roles && ARRAY['${APPROVAL_ROLES.join("','")}']::text[]))`;
+/**
+ * The query counting the active users in any of `rooms`: user rooms become an id list and role rooms
+ * a role list, so PostgreSQL can answer from the primary key and the GIN index on roles instead of
+ * reading every user.
+ */
+export function recipientsQuery(rooms: readonly string[]): { sql: string; params: unknown[] } {
+  const all = rooms.includes(Rooms.all);
+  const userIds = rooms.filter((r) => r.startsWith('user:')).map((r) => r.slice(5));
+  const roles = new Set<string>();
+  for (const room of rooms) {
+    if (room.startsWith('role:')) roles.add(room.slice(5));
+    if (room === Rooms.orders) ORDER_ROLES.forEach((r) => roles.add(r));
+    if (room === Rooms.approvals) APPROVAL_ROLES.forEach((r) => roles.add(r));
+  }
+  if (all) return { sql: `SELECT count(*)::int AS n FROM users u WHERE NOT u.disabled`, params: [] };
+  return {
+    sql: `SELECT count(*)::int AS n FROM users u
+           WHERE NOT u.disabled AND (u.id = ANY($1::bigint[]) OR u.roles && $2::text[])`,
+    params: [userIds, [...roles]],
+  };
 }

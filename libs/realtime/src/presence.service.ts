@@ -1,20 +1,56 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import type { SocketData } from './socket-auth';
 
-/** Who is online: users with at least one live socket, on any instance (through the adapter). */
+const PRESENCE_QUERY = 'herald:presence';
+/** How long to wait for the other instances' answers before counting without them. */
+const PRESENCE_TIMEOUT_MS = 2000;
+
+/**
+ * Who is online: users with at least one live socket, on any instance. Each instance answers from its
+ * own room index (no socket objects are serialised); other instances are asked through the adapter.
+ */
 @Injectable()
 export class Presence {
   private server?: Server;
 
+  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
+
   bind(server: Server): void {
     this.server = server;
+    server.on(PRESENCE_QUERY, (rooms: unknown, reply: unknown) => {
+      if (Array.isArray(rooms) && typeof reply === 'function') reply([...this.localUserIds(rooms.map(String))]);
+    });
   }
 
   /** The ids of users with a live socket in any of `rooms`. */
   async onlineUserIds(rooms: string[]): Promise<Set<string>> {
-    if (!this.server || !rooms.length) return new Set();
-    const sockets = await this.server.in(rooms).fetchSockets();
-    return new Set(sockets.map((s) => (s.data as SocketData).user?.id).filter((id): id is string => !!id));
+    const ids = this.localUserIds(rooms);
+    if (!this.server || !this.config.REDIS_URL) return ids;
+    const ask = (this.server.serverSideEmitWithAck as (ev: string, ...args: unknown[]) => Promise<string[][]>).call(this.server, PRESENCE_QUERY, rooms);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string[][]>((resolve) => (timer = setTimeout(() => resolve([]), PRESENCE_TIMEOUT_MS)));
+    try {
+      // An instance that does not answer in time is not counted; the push itself is unaffected.
+      const answers = await Promise.race([ask.catch((err: { responses?: string[][] }) => err.responses ?? []), late]);
+      for (const answer of answers) for (const id of answer ?? []) ids.add(id);
+    } finally {
+      clearTimeout(timer);
+    }
+    return ids;
+  }
+
+  private localUserIds(rooms: string[]): Set<string> {
+    const ids = new Set<string>();
+    if (!this.server) return ids;
+    const nsp = this.server.of('/');
+    for (const room of rooms) {
+      for (const socketId of nsp.adapter.rooms.get(room) ?? []) {
+        const user = (nsp.sockets.get(socketId)?.data as SocketData | undefined)?.user;
+        if (user) ids.add(user.id);
+      }
+    }
+    return ids;
   }
 }

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { PushResponse } from '@herald/contracts';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NotificationStore } from '../notification-store';
-import { usersInRoomsSql } from '../rooms';
+import { recipientsQuery } from '../rooms';
 import { NOTIFICATIONS_CHANNEL, Signals } from '../signals';
 import type { ApiKeyCaller } from './api-keys.service';
 import { OnlineUsers } from './online-users';
@@ -54,7 +54,8 @@ export class PushService {
     }
     const requestHash = createHash('sha256').update(canonical({ ...req, idempotencyKey: undefined })).digest('hex');
 
-    const [{ n: recipients }] = await this.db.query(`SELECT count(*)::int AS n FROM users u WHERE ${usersInRoomsSql('$1::text[]')}`, [rooms]);
+    const count = recipientsQuery(rooms);
+    const [{ n: recipients }] = await this.db.query(count.sql, count.params);
     const online = this.online ? (await this.online.onlineUserIds(rooms)).size : 0;
 
     const result = await this.db.transaction(async (manager) => {
