@@ -87,6 +87,8 @@ describe('staff web UI in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
     await page.waitForFunction('document.activeElement && document.activeElement.name === "username"'); // focused on arrival
+    await page.getByRole('heading', { name: 'Demo accounts' }).waitFor();
+    await shot(page, 'login');
     await page.keyboard.type('erin');
     await page.keyboard.press('Tab');
     await page.keyboard.type('herald-demo');
@@ -110,7 +112,6 @@ describe('staff web UI in a real browser', () => {
 
   it('alice creates an order, erin marks it paid, bob sees it live and dave sees nothing', async () => {
     const [alice, bob, dave] = [await signIn('alice'), await signIn('bob'), await signIn('dave')];
-    await shot(alice, 'login-then-orders');
     await bob.getByTestId('orders-table').waitFor();
     await dave.getByTestId('inbox-list').waitFor({ state: 'attached' });
 

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { session, NetworkError } from '../api';
 import { LOCALES, setLocale, useT, type MessageKey } from '../i18n';
 import { useTitle } from '../router';
@@ -21,6 +21,19 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** null while asking; the demo hint is only worth showing when the server answers at all. */
+  const [reachable, setReachable] = useState<boolean | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    fetch('/health', { headers: { accept: 'application/json' } }).then(
+      (res) => live && setReachable(res.ok),
+      () => live && setReachable(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   async function signIn(name: string, secret: string) {
     setBusy(true);
@@ -60,19 +73,26 @@ export function LoginPage() {
             {busy ? t('login.busy') : t('login.submit')}
           </button>
         </form>
-        <section className="demo" aria-labelledby="demo-title">
-          <h2 id="demo-title">{t('login.demoTitle')}</h2>
-          <p className="hint">{t('login.demoHint')}</p>
-          <ul>
-            {DEMO_USERS.map((u) => (
-              <li key={u.username}>
-                <button type="button" className="chip" disabled={busy} onClick={() => void signIn(u.username, DEMO_PASSWORD)} aria-label={t('login.useDemo', { name: u.username })}>
-                  <strong>{u.username}</strong> <span>{t(`role.${u.role}` as MessageKey)}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
+        {reachable === false && (
+          <p className="error" role="alert">
+            {t('error.network')}
+          </p>
+        )}
+        {reachable && (
+          <section className="demo" aria-labelledby="demo-title">
+            <h2 id="demo-title">{t('login.demoTitle')}</h2>
+            <p className="hint">{t('login.demoHint')}</p>
+            <ul>
+              {DEMO_USERS.map((u) => (
+                <li key={u.username}>
+                  <button type="button" className="chip" disabled={busy} onClick={() => void signIn(u.username, DEMO_PASSWORD)} aria-label={t('login.useDemo', { name: u.username })}>
+                    <strong>{u.username}</strong> <span>{t(`role.${u.role}` as MessageKey)}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
         <div className="lang-switch" role="group" aria-label={t('header.language')}>
           {LOCALES.map((l) => (
             <button key={l.id} type="button" className="link" lang={l.id} aria-pressed={locale === l.id} onClick={() => setLocale(l.id)}>
