@@ -20,6 +20,14 @@ describe('configuration at start-up (the built server)', () => {
     expect(server.output()).toBe('herald: Invalid configuration: JWT_SECRET: is required when NODE_ENV=production (at least 32 bytes)\n');
   }, 180_000);
 
+  it('stops with one line naming the database when DATABASE_URL cannot be used, without its password', async () => {
+    const server = runServer({ DATABASE_URL: 'postgres://postgres:s3cret@127.0.0.1:5432/herald_no_such_database', LOG_LEVEL: 'silent' });
+    expect(await server.exited).toBe(1);
+    const last = server.output().trim().split('\n').pop();
+    expect(last).toBe('herald: Cannot connect to the database at 127.0.0.1:5432/herald_no_such_database (the database does not exist). Check DATABASE_URL, or unset it to use the embedded database.');
+    expect(server.output()).not.toContain('s3cret');
+  }, 60_000);
+
   it('refuses a malformed variable with one line naming it and what it expects', async () => {
     const server = runServer({ PORT: 'eighty' });
     expect(await server.exited).toBe(1);

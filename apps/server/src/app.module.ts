@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AuthModule } from '@herald/auth';
 import { HeraldConfig, HeraldConfigModule } from '@herald/common';
-import { heraldDataSourceOptions, runMigrations } from '@herald/database';
+import { heraldDataSourceOptions, isTransientConnectionError, runMigrations } from '@herald/database';
 import { NotificationsModule } from '@herald/notifications';
 import { RealtimeModule } from '@herald/realtime';
 import { OrdersModule } from '@herald/orders';
@@ -35,16 +35,27 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRootAsync({
-          useFactory: () => heraldDataSourceOptions({
-            url,
-            embedded: config.embeddedDatabase,
-            poolSize: config.DATABASE_POOL_SIZE,
-            entities: ENTITIES,
-            migrations: MIGRATIONS,
+          useFactory: () => ({
+            ...heraldDataSourceOptions({
+              url,
+              embedded: config.embeddedDatabase,
+              poolSize: config.DATABASE_POOL_SIZE,
+              entities: ENTITIES,
+              migrations: MIGRATIONS,
+            }),
+            // A database still starting is waited for (~10 s); a wrong password or a failed migration is not.
+            retryAttempts: 5,
+            retryDelay: 2000,
+            toRetry: isTransientConnectionError,
           }),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
-            await runMigrations(dataSource, { embedded: config.embeddedDatabase });
+            try {
+              await runMigrations(dataSource, { embedded: config.embeddedDatabase });
+            } catch (err) {
+              await dataSource.destroy();
+              throw err;
+            }
             return dataSource;
           },
         }),

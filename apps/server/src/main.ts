@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigurationError } from '@herald/common';
-import { EmbeddedDatabaseLockedError } from '@herald/database';
+import { describeConnectionError, EmbeddedDatabaseLockedError } from '@herald/database';
 import { startHerald } from './herald';
 
 async function main(): Promise<void> {
@@ -22,9 +22,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Configuration and lock problems are the operator's to fix: one line, no stack.
+  // Configuration, lock and connection problems are the operator's to fix: one line, no stack.
+  const connection = describeConnectionError(err, process.env.DATABASE_URL);
   if (err instanceof ConfigurationError || err instanceof EmbeddedDatabaseLockedError) {
     console.error(`herald: ${err.message}`);
+  } else if (connection) {
+    console.error(`herald: ${connection}`);
   } else {
     console.error('herald: failed to start:', err);
   }

@@ -1,3 +1,4 @@
 export * from './embedded-database';
 export * from './data-source-options';
 export * from './migrate';
+export * from './connection-errors';
