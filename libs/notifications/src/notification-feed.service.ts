@@ -15,7 +15,8 @@ export interface FeedSubscriber {
   readonly userId: string;
   /** The rooms the reader belongs to now. */
   rooms: readonly string[];
-  deliver(notification: Notification): void;
+  /** `replay`: caught up from the database; `live`: from the tail, possibly with many other readers at once. */
+  deliver(notification: Notification, mode: 'replay' | 'live'): void;
 }
 
 interface Subscription {
@@ -106,7 +107,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
       const page = await this.store.visibleAfter(sub.rooms, s.cursor.toString(), REPLAY_PAGE);
       for (const n of page) {
         if (s.closed) break;
-        sub.deliver(toNotification(n, sub.rooms));
+        sub.deliver(toNotification(n, sub.rooms), 'replay');
         s.cursor = BigInt(n.id);
         lastId = n.id;
         replayed++;
@@ -181,7 +182,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         if (!s.live || s.closed || id <= s.cursor) continue;
         s.cursor = id;
         try {
-          s.sub.deliver(toNotification(n, s.sub.rooms));
+          s.sub.deliver(toNotification(n, s.sub.rooms), 'live');
           this.metrics.delivered?.inc({ mode: 'live' });
         } catch (err) {
           this.log.warn({ err, userId: s.sub.userId }, 'delivery to a reader failed');

@@ -48,6 +48,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private readonly states = new Map<string, SocketState>();
   private readonly perUser = new Map<string, number>();
   private unreadSub?: Subscription;
+  private liveGroups: Array<{ n: Notification; socketIds: string[] }> = [];
+  private readonly liveIndex = new Map<string, { n: Notification; socketIds: string[] }>();
   /** Set when the application shuts down: sockets still connecting then are closed quietly. */
   private closing = false;
 
@@ -104,7 +106,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const subscriber: FeedSubscriber = {
       userId: user.id,
       rooms: data.rooms,
-      deliver: (n: Notification) => socket.emit(SocketEvents.notification, n),
+      deliver: (n: Notification, mode) => (mode === 'live' ? this.queueLive(socket.id, n) : socket.emit(SocketEvents.notification, n)),
     };
     const state: SocketState = { subscriber };
     this.states.set(socket.id, state);
@@ -163,6 +165,29 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       this.log.error({ err }, 'auth:refresh failed');
       return { ok: false, error: { code: 'internal', message: 'Could not check the token; try again.' } };
     }
+  }
+
+  /**
+   * Live notifications are grouped per (notification, room as the reader sees it) and sent once per
+   * group to all its sockets in the same tick, so Socket.IO encodes each packet once, not once per socket.
+   * Groups keep their order, so every socket still sees notifications in id order.
+   */
+  private queueLive(socketId: string, n: Notification): void {
+    const key = `${n.id}\u0000${n.room}`;
+    let group = this.liveIndex.get(key);
+    if (!group) {
+      group = { n, socketIds: [] };
+      this.liveIndex.set(key, group);
+      if (this.liveGroups.push(group) === 1) queueMicrotask(() => this.flushLive());
+    }
+    group.socketIds.push(socketId);
+  }
+
+  private flushLive(): void {
+    const groups = this.liveGroups;
+    this.liveGroups = [];
+    this.liveIndex.clear();
+    for (const g of groups) this.server.local.to(g.socketIds).emit(SocketEvents.notification, g.n);
   }
 
   /** Re-reads the rooms of a user's sockets on this instance after a role change. */
