@@ -104,6 +104,8 @@ describe('bad input', () => {
     it('accepts a token made with the right secret and claims (so the refusals below are about what they vary)', async () => {
       const token = jwt.sign(claims(), TEST_JWT_SECRET, { algorithm: 'HS256' });
       expect((await me({ authorization: `Bearer ${token}` })).status).toBe(200);
+      // The scheme name is case-insensitive.
+      expect((await me({ authorization: `bearer ${token}` })).status).toBe(200);
     });
 
     it('refuses an alg:none token', async () => {

@@ -9,7 +9,8 @@ import { IS_PUBLIC, REQUIRED_ROLES } from './decorators';
 /** Reads `Authorization: Bearer <token>`; anything else is refused with a message that says why. */
 export function bearerToken(header: string | undefined): string {
   if (header === undefined || header === '') throw new AuthError('missing_token', 'Send an access token as "Authorization: Bearer <token>".');
-  const match = /^Bearer ([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]+\.?[A-Za-z0-9\-_.+/=]*)$/.exec(header);
+  // The scheme name is case-insensitive (RFC 9110 §11.1); the token is a compact JWS, three base64url parts.
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i.exec(header);
   if (!match) throw new AuthError('invalid_token', 'Malformed Authorization header; expected "Bearer <token>".');
   return match[1];
 }
