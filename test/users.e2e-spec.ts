@@ -70,6 +70,15 @@ describe('users (admin)', () => {
     expect((await me(accessToken)).body.roles).toEqual(['manager']);
   });
 
+  it('refuses a blank display name, naming the field', async () => {
+    for (const displayName of ['', '   ']) {
+      const res = await patch('2', { displayName });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/^displayName: must not be blank/);
+      expect((await create({ username: 'olga', password: 'olga-password', displayName, roles: [] })).status).toBe(400);
+    }
+  });
+
   it('answers 404 for a user that does not exist', async () => {
     const res = await patch('999999', { displayName: 'Ghost' });
     expect(res.status).toBe(404);

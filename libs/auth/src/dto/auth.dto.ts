@@ -28,7 +28,7 @@ export class CreateUserDto {
   password!: string;
 
   @ApiPropertyOptional({ example: 'Frank Li' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(128)
+  @IsOptional() @IsString() @MaxLength(128) @Matches(/\S/, { message: 'displayName must not be blank' })
   displayName?: string;
 
   @ApiProperty({ enum: ROLES, isArray: true })
@@ -38,7 +38,7 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(128)
+  @IsOptional() @IsString() @MaxLength(128) @Matches(/\S/, { message: 'displayName must not be blank' })
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true })
