@@ -4,7 +4,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import type { AuthUser } from '@herald/auth';
 import type { ApprovalDecision, ApprovalDto, ApproverOption, ApprovalEventPayload, ApprovalEventType, ApprovalStatus } from '@herald/contracts';
 import { DomainEvents } from '@herald/notifications';
-import { formatCents, parseCents } from '@herald/orders';
+import { formatCents, parseCents } from '@herald/common';
 import { ApprovalEntity, ApprovalStepEntity } from './approval.entity';
 import { decodeApprovalCursor, displayNames, encodeApprovalCursor, eventApproval, LoadedApproval, stepsOf, toApprovalDtos } from './approval-views';
 import { CreateApprovalDto, ListApprovalsQuery } from './dto/approval.dto';

@@ -4,3 +4,4 @@ export * from './http/error-body';
 export * from './http/all-exceptions.filter';
 export * from './http/validation';
 export * from './metrics/metrics-registry';
+export * from './money';

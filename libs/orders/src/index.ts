@@ -2,5 +2,4 @@ export * from './orders.module';
 export * from './orders.service';
 export * from './order.entity';
 export * from './order-rules';
-export * from './money';
 export * from './dto/order.dto';

@@ -6,7 +6,7 @@ import type { OrderDto, OrderEventPayload, OrderEventType, OrderPage, OrderStatu
 import { DomainEvents } from '@herald/notifications';
 import { decodeOrderCursor, encodeOrderCursor } from './cursor';
 import { CreateOrderDto, ListOrdersQuery, OrderItemInput, UpdateOrderDto } from './dto/order.dto';
-import { formatCents, MAX_CENTS, parseCents } from './money';
+import { formatCents, MAX_CENTS, parseCents } from '@herald/common';
 import { OrderEntity, OrderItemEntity } from './order.entity';
 import { canMove, editRefusal, nextStatuses, OrderTransitionTarget, transitionRefusal } from './order-rules';
 

@@ -17,7 +17,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { APPROVAL_KINDS, type ApprovalDecision, type ApprovalKind, type DecideRequest } from '@herald/contracts';
-import { IsMoney } from '@herald/orders';
+import { IsMoney } from '@herald/common';
 
 const ID = /^[1-9]\d{0,17}$/;
 const DECISIONS: ApprovalDecision[] = ['approve', 'reject'];

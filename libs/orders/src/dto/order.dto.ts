@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ORDER_STATUSES, type OrderStatus } from '@herald/contracts';
-import { IsMoney } from '../money';
+import { IsMoney } from '@herald/common';
 import { ORDER_TRANSITION_TARGETS, type OrderTransitionTarget } from '../order-rules';
 
 export const MAX_ITEMS = 200;
