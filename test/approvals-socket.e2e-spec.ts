@@ -1,5 +1,5 @@
 import type { Ack, ApprovalDto, Notification } from '@herald/contracts';
-import { startTestServer, TestServer } from './support/server';
+import { loginAll, startTestServer, TestServer } from './support/server';
 import { connectSocket, sleep, TestSocket } from './support/sockets';
 
 /** `approvals:decide` over a real socket, and who hears each approval event. */
@@ -11,11 +11,7 @@ describe('approvals over sockets', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const name of ['admin', 'alice', 'bob', 'carol', 'dave', 'erin']) {
-      const login = await server.login(name);
-      token[name] = login.accessToken;
-      id[name] = login.user.id;
-    }
+    await loginAll(server, { tokens: token, ids: id });
     await server.request('POST', '/api/users', { token: token.admin, body: { username: 'mia', password: 'mia-password-1', displayName: 'Mia', roles: ['manager'] } });
     const mia = await server.login('mia', 'mia-password-1');
     token.mia = mia.accessToken;

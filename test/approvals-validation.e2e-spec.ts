@@ -1,4 +1,4 @@
-import { startTestServer, TestServer } from './support/server';
+import { loginAll, startTestServer, TestServer } from './support/server';
 
 /** Every field of the approval API validated with a 400 that names it. */
 describe('approvals: validation', () => {
@@ -8,11 +8,7 @@ describe('approvals: validation', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const name of ['admin', 'alice', 'carol', 'dave']) {
-      const login = await server.login(name);
-      token[name] = login.accessToken;
-      id[name] = login.user.id;
-    }
+    await loginAll(server, { tokens: token, ids: id }, ['admin', 'alice', 'carol', 'dave']);
   });
   afterAll(() => server?.stop());
 

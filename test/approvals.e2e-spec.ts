@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { ApprovalDto } from '@herald/contracts';
-import { startTestServer, TestServer } from './support/server';
+import { loginAll, startTestServer, TestServer } from './support/server';
 
 /** The approval workflow over REST: steps, who decides, concurrency, withdraw, who sees what. */
 describe('approvals', () => {
@@ -10,11 +10,7 @@ describe('approvals', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const name of ['admin', 'alice', 'bob', 'carol', 'dave', 'erin']) {
-      const login = await server.login(name);
-      token[name] = login.accessToken;
-      id[name] = login.user.id;
-    }
+    await loginAll(server, { tokens: token, ids: id });
     // A second manager, so a two-step request needs no admin.
     expect((await server.request('POST', '/api/users', { token: token.admin, body: { username: 'mia', password: 'mia-password-1', displayName: 'Mia', roles: ['manager'] } })).status).toBe(201);
     const mia = await server.login('mia', 'mia-password-1');

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { OrderDto } from '@herald/contracts';
-import { startTestServer, TestServer } from './support/server';
+import { loginAll, startTestServer, TestServer } from './support/server';
 
 /** The whole order story and every permission rule, against real PostgreSQL. */
 describe('orders', () => {
@@ -10,11 +10,7 @@ describe('orders', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const name of ['admin', 'alice', 'bob', 'carol', 'dave', 'erin']) {
-      const login = await server.login(name);
-      token[name] = login.accessToken;
-      id[name] = login.user.id;
-    }
+    await loginAll(server, { tokens: token, ids: id });
     // A second sales person, to prove "own orders only".
     const created = await server.request('POST', '/api/users', { token: token.admin, body: { username: 'sam', password: 'sam-password-1', roles: ['sales'] } });
     expect(created.status).toBe(201);

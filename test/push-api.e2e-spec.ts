@@ -1,4 +1,4 @@
-import { startTestServer, TestServer } from './support/server';
+import { loginAll, startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
 import { connectSocket, sleep, TestSocket } from './support/sockets';
 
@@ -13,11 +13,7 @@ describe('push API for other systems', () => {
   beforeAll(async () => {
     server = await startTestServer({ env: { PUSH_RATE_PER_SECOND: '1000' } });
     ({ push, keyId } = await pushClient(server));
-    for (const name of ['admin', 'alice', 'bob', 'carol', 'dave', 'erin']) {
-      const login = await server.login(name);
-      tokens[name] = login.accessToken;
-      ids[name] = login.user.id;
-    }
+    await loginAll(server, { tokens, ids });
     adminToken = tokens.admin;
   });
   afterAll(() => server?.stop());

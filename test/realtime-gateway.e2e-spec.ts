@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
 import { DomainEvents } from '@herald/notifications';
 import type { OrderEventPayload } from '@herald/contracts';
-import { startTestServer, TestServer, TEST_JWT_SECRET } from './support/server';
+import { loginAll, startTestServer, TestServer, TEST_JWT_SECRET } from './support/server';
 import { connectSocket, sleep } from './support/sockets';
 
 /** Records an order event the way a domain service does: inside a transaction. */
@@ -23,11 +23,7 @@ describe('realtime gateway', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const name of ['admin', 'alice', 'bob', 'carol', 'dave', 'erin']) {
-      const login = await server.login(name);
-      tokens[name] = login.accessToken;
-      ids[name] = login.user.id;
-    }
+    await loginAll(server, { tokens, ids });
   });
   afterAll(() => server?.stop());
 

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { MAX_SOCKETS_PER_USER, SOCKET_EVENT_BURST } from '@herald/realtime';
-import { startTestServer, TestServer } from './support/server';
+import { loginAll, startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
 import { connectSocket, TestSocket } from './support/sockets';
 
@@ -11,11 +11,7 @@ describe('realtime limits and large backlogs', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    for (const name of ['alice', 'bob', 'dave']) {
-      const login = await server.login(name);
-      tokens[name] = login.accessToken;
-      ids[name] = login.user.id;
-    }
+    await loginAll(server, { tokens, ids }, ['alice', 'bob', 'dave']);
   });
   afterAll(() => server?.stop());
 

@@ -71,3 +71,21 @@ export async function startTestServer(options: { env?: Record<string, string | u
     },
   };
 }
+
+export const DEMO_USERNAMES = ['admin', 'alice', 'bob', 'carol', 'dave', 'erin'] as const;
+
+/**
+ * Logs demo users in and fills `tokens` (access tokens) and `ids` (user ids) by username; the
+ * records are filled in place so that tests can declare them once at the top.
+ */
+export async function loginAll(
+  server: TestServer,
+  into: { tokens: Record<string, string>; ids: Record<string, string> },
+  names: readonly string[] = DEMO_USERNAMES,
+): Promise<void> {
+  for (const name of names) {
+    const login = await server.login(name);
+    into.tokens[name] = login.accessToken;
+    into.ids[name] = login.user.id;
+  }
+}
