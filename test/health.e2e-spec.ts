@@ -14,6 +14,15 @@ describe('health', () => {
     expect(ready.body.details.database.status).toBe('up');
   });
 
+  it('serves the OpenAPI document publicly, with the auth and user routes in it', async () => {
+    const ui = await fetch(`${server.url}/docs`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toMatch(/text\/html/);
+    const doc = await server.request('GET', '/docs-json');
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/auth/refresh', '/api/users/{id}', '/health']));
+  });
+
   it('answers unknown routes with 404 in the error shape', async () => {
     const res = await server.request('GET', '/api/nope');
     expect(res.status).toBe(404);
