@@ -40,3 +40,34 @@ describe('login rate limit', () => {
     for (let i = 0; i < 5; i++) expect((await server.request('GET', '/health')).status).toBe(200);
   });
 });
+
+describe('login rate limit behind a reverse proxy (TRUST_PROXY)', () => {
+  const attemptFrom = (server: TestServer, forwardedFor: string) =>
+    server.request('POST', '/api/auth/login', {
+      body: { username: `user-${forwardedFor}`, password: 'wrong-password' },
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+
+  it('with TRUST_PROXY=1 limits each forwarded client address separately', async () => {
+    const server = await startTestServer({ env: { TRUST_PROXY: '1', LOGIN_RATE_PER_IP: '2' } });
+    try {
+      expect((await attemptFrom(server, '203.0.113.1')).status).toBe(401);
+      expect((await attemptFrom(server, '203.0.113.1')).status).toBe(401);
+      expect((await attemptFrom(server, '203.0.113.1')).status).toBe(429);
+      expect((await attemptFrom(server, '203.0.113.2')).status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('by default ignores X-Forwarded-For, so a client cannot dodge the limit by forging it', async () => {
+    const server = await startTestServer({ env: { LOGIN_RATE_PER_IP: '2' } });
+    try {
+      expect((await attemptFrom(server, '203.0.113.1')).status).toBe(401);
+      expect((await attemptFrom(server, '203.0.113.2')).status).toBe(401);
+      expect((await attemptFrom(server, '203.0.113.3')).status).toBe(429);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -21,6 +21,8 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.disable('x-powered-by');
+  // With N trusted proxies, req.ip is the address N hops back in X-Forwarded-For (used by the login limits).
+  app.set('trust proxy', config.TRUST_PROXY);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   if (config.corsOrigins === '*' || config.corsOrigins.length) {

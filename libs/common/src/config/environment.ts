@@ -103,6 +103,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100_000)
   PUSH_RATE_PER_SECOND = 100;
 
+  /** Reverse proxies in front of Herald whose X-Forwarded-For is trusted for the client address (login limits); 0 trusts none. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(10)
+  TRUST_PROXY = 0;
+
   /** Login attempts allowed per minute and IP address. */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1)
   LOGIN_RATE_PER_IP = 30;
