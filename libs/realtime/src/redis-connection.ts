@@ -33,7 +33,14 @@ export class RedisConnection implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     const client = this.client;
     this.client = null;
-    if (client?.isOpen) await client.quit().catch(() => client.destroy());
+    if (!client?.isOpen) return;
+    // quit() waits for pending replies, and while Redis is down it would wait for a reconnect forever.
+    if (!client.isReady) return client.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 2000)));
+    const outcome = await Promise.race([client.quit().catch(() => 'late' as const), late]);
+    clearTimeout(timer);
+    if (outcome === 'late' && client.isOpen) client.destroy();
   }
 
   /** For readiness: throws when Redis does not answer. */

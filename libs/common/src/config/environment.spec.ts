@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       NODE_ENV: 'development',
       PORT: 3000,
-      HOST: '0.0.0.0',
+      HOST: '127.0.0.1', // demo passwords are public: this machine only
       DATA_DIR: '.data',
       DATABASE_POOL_SIZE: 10,
       ACCESS_TOKEN_TTL: 900,
@@ -34,6 +34,12 @@ describe('loadConfig', () => {
       jwtSecret: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('binds every address outside demo mode, and follows HOST when given', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/herald' }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/herald', HOST: '10.0.0.5' }).HOST).toBe('10.0.0.5');
   });
 
   it('reads numbers, booleans and lists from strings', () => {

@@ -39,9 +39,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
-  /** Address to bind; 0.0.0.0 by default. */
+  /** Address to bind. Default: 127.0.0.1 in demo mode (its passwords are public), 0.0.0.0 otherwise. */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
-  HOST = '0.0.0.0';
+  HOST?: string;
 
   /** postgres://user:pass@host:port/db. Absent: an embedded database in DATA_DIR. */
   @Transform(emptyToUndefined) @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// or postgresql:// URL' })
@@ -116,7 +116,9 @@ export class EnvironmentVariables {
   LOGIN_RATE_PER_USER = 10;
 }
 
-export type HeraldConfig = Readonly<EnvironmentVariables> & {
+export type HeraldConfig = Readonly<Omit<EnvironmentVariables, 'HOST'>> & {
+  /** Resolved: never undefined. */
+  readonly HOST: string;
   /** True when DATABASE_URL is absent and the embedded database is used. */
   readonly embeddedDatabase: boolean;
   /** Whether demo users are seeded. */
@@ -148,7 +150,7 @@ function describe(errors: ValidationError[]): string[] {
 export function loadConfig(env: Record<string, string | undefined> = process.env): HeraldConfig {
   const known = Object.keys(new EnvironmentVariables());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'DEMO_SEED', 'ADMIN_USERNAME', 'ADMIN_PASSWORD']) {
+  for (const key of [...known, 'HOST', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'DEMO_SEED', 'ADMIN_USERNAME', 'ADMIN_PASSWORD']) {
     // An empty value means unset (as in `PORT= npm start`): the default applies instead of undefined.
     if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }
@@ -166,5 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const origins = vars.CORS_ORIGINS.trim();
   const corsOrigins =
     origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean);
-  return Object.freeze({ ...vars, embeddedDatabase, demoSeed, corsOrigins, databaseUrl: vars.DATABASE_URL, jwtSecret: vars.JWT_SECRET });
+  // Demo users have well-known passwords: reachable from this machine only, unless HOST says otherwise.
+  const HOST = vars.HOST ?? (demoSeed ? '127.0.0.1' : '0.0.0.0');
+  return Object.freeze({ ...vars, HOST, embeddedDatabase, demoSeed, corsOrigins, databaseUrl: vars.DATABASE_URL, jwtSecret: vars.JWT_SECRET });
 }
