@@ -67,8 +67,13 @@ describe('gap-free, duplicate-free, ordered delivery under concurrent producers'
     producing = false;
     await Promise.all(producers);
 
-    // Finally catch up to everything committed.
+    // Finally catch up to everything committed, once the dispatchers have turned every outbox row into a notification.
     const db = events[0].db;
+    for (let i = 0; i < 200; i++) {
+      const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM outbox WHERE processed_at IS NULL`);
+      if (pending === 0) break;
+      await sleep(50);
+    }
     const [{ max }] = await db.query(`SELECT max(id)::text AS max FROM notifications`);
     const last = await connectSocket(a.url, { token: bob.accessToken, lastSeenId: lastSeenId ?? '0' });
     await last.waitFor(() => last.received.at(-1)?.id === max, 20_000, `the last id ${max}`);
