@@ -129,3 +129,35 @@ describe('an event that cannot be rendered', () => {
     }
   }, 60_000);
 });
+
+describe('outbox retention', () => {
+  it('deletes dispatched rows older than OUTBOX_RETENTION_DAYS at start-up, and keeps failed ones and recent ones', async () => {
+    const first = await startTestServer();
+    const db = new Client({ connectionString: first.db.url });
+    try {
+      await first.stop({ keepDatabase: true });
+      await db.connect();
+      await db.query(
+        `INSERT INTO outbox (type, aggregate_id, payload, processed_at, last_error) VALUES
+           ('order.created', 'old', '{}', now() - interval '10 days', NULL),
+           ('order.created', 'parked', '{}', now() - interval '10 days', 'No audience rule'),
+           ('order.created', 'recent', '{}', now() - interval '2 days', NULL)`,
+      );
+      const second = await startTestServer({ db: first.db, env: { OUTBOX_RETENTION_DAYS: '7' } });
+      try {
+        let left: string[] = [];
+        for (let i = 0; i < 40; i++) {
+          left = (await db.query(`SELECT aggregate_id FROM outbox ORDER BY id`)).rows.map((r) => r.aggregate_id);
+          if (!left.includes('old')) break;
+          await sleep(100);
+        }
+        expect(left).toEqual(['parked', 'recent']);
+      } finally {
+        await second.stop({ keepDatabase: true });
+      }
+    } finally {
+      await db.end();
+      await first.db.drop();
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { WakeableLoop } from './wakeable-loop';
 const BATCH = 200;
 /** After this many failed attempts an outbox row is parked (processed_at set, last_error kept) so it blocks nothing. */
 export const MAX_OUTBOX_ATTEMPTS = 5;
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 interface OutboxRow {
   id: string;
@@ -33,6 +34,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
   private readonly log = new Logger(OutboxDispatcher.name);
   private readonly loop: WakeableLoop;
   private unsubscribe?: () => void;
+  private lastPrune = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -56,6 +58,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
 
   /** Processes one batch; true when the batch was full (more may be waiting). */
   async dispatchBatch(): Promise<boolean> {
+    await this.pruneNowAndThen();
     let result: { created: number; claimed: number };
     try {
       result = await this.db.transaction((m) => this.process(m, BATCH));
@@ -65,6 +68,26 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     }
     if (result.created) this.signals.notificationsCommitted();
     return result.claimed === BATCH;
+  }
+
+  /**
+   * Deletes dispatched outbox rows older than OUTBOX_RETENTION_DAYS, at most once an hour and a
+   * bounded number at a time, so the table does not grow forever. Parked rows (with last_error) stay.
+   */
+  private async pruneNowAndThen(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_INTERVAL_MS) return;
+    this.lastPrune = Date.now();
+    const [{ n }] = await this.db.query(
+      `WITH gone AS (
+         DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox
+            WHERE processed_at < now() - make_interval(days => $1) AND last_error IS NULL
+            ORDER BY id LIMIT 10000)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [this.config.OUTBOX_RETENTION_DAYS],
+    );
+    if (n) this.log.log({ deleted: n, retentionDays: this.config.OUTBOX_RETENTION_DAYS }, 'pruned dispatched outbox rows');
   }
 
   private async process(manager: EntityManager, limit: number, skip: string[] = []): Promise<{ created: number; claimed: number }> {

@@ -99,6 +99,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(12) @MaxLength(128)
   ADMIN_PASSWORD?: string;
 
+  /** Days that dispatched outbox rows are kept (for audit) before they are deleted; rows that failed are kept. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(3650)
+  OUTBOX_RETENTION_DAYS = 7;
+
   /** Push API requests allowed per second and API key (bursts of twice that), per instance. */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100_000)
   PUSH_RATE_PER_SECOND = 100;
