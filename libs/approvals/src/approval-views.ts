@@ -1,4 +1,3 @@
-import { BadRequestException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ApprovalDto, ApprovalEventPayload, ApprovalStepDto } from '@herald/contracts';
 import { ApprovalEntity, ApprovalStepEntity } from './approval.entity';
@@ -7,16 +6,6 @@ import { ApprovalEntity, ApprovalStepEntity } from './approval.entity';
 export interface LoadedApproval {
   approval: ApprovalEntity;
   steps: ApprovalStepEntity[];
-}
-
-export function encodeApprovalCursor(lastId: string): string {
-  return Buffer.from(`approval:${lastId}`).toString('base64url');
-}
-
-export function decodeApprovalCursor(cursor: string): string {
-  const match = /^approval:([1-9]\d{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new BadRequestException('cursor: not a cursor this endpoint gave out; pass nextCursor back unchanged.');
-  return match[1];
 }
 
 /** Loads the steps of several approvals at once, in step order. */

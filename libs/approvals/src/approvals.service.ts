@@ -4,9 +4,9 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import type { AuthUser } from '@herald/auth';
 import type { ApprovalDecision, ApprovalDto, ApproverOption, ApprovalEventPayload, ApprovalEventType, ApprovalStatus } from '@herald/contracts';
 import { DomainEvents } from '@herald/notifications';
-import { formatCents, parseCents } from '@herald/common';
+import { decodeCursor, encodeCursor, formatCents, parseCents } from '@herald/common';
 import { ApprovalEntity, ApprovalStepEntity } from './approval.entity';
-import { decodeApprovalCursor, displayNames, encodeApprovalCursor, eventApproval, LoadedApproval, stepsOf, toApprovalDtos } from './approval-views';
+import { displayNames, eventApproval, LoadedApproval, stepsOf, toApprovalDtos } from './approval-views';
 import { CreateApprovalDto, ListApprovalsQuery } from './dto/approval.dto';
 
 export interface ApprovalPage {
@@ -129,13 +129,13 @@ export class ApprovalsService {
         { me: actor.id },
       );
     }
-    if (query.cursor) qb.andWhere('a.id < :after', { after: decodeApprovalCursor(query.cursor) });
+    if (query.cursor) qb.andWhere('a.id < :after', { after: decodeCursor('approval', query.cursor) });
     const rows = await qb.getMany();
     const page = rows.slice(0, limit);
     const steps = await stepsOf(this.db.manager, page.map((a) => a.id));
     return {
       items: await toApprovalDtos(this.db.manager, page.map((approval) => ({ approval, steps: steps.get(approval.id) ?? [] }))),
-      nextCursor: rows.length > limit ? encodeApprovalCursor(page[page.length - 1].id) : null,
+      nextCursor: rows.length > limit ? encodeCursor('approval', page[page.length - 1].id) : null,
     };
   }
 

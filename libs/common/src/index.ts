@@ -5,3 +5,4 @@ export * from './http/all-exceptions.filter';
 export * from './http/validation';
 export * from './metrics/metrics-registry';
 export * from './money';
+export * from './http/cursor';

@@ -4,9 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { AuthUser } from '@herald/auth';
 import type { OrderDto, OrderEventPayload, OrderEventType, OrderPage, OrderStatus } from '@herald/contracts';
 import { DomainEvents } from '@herald/notifications';
-import { decodeOrderCursor, encodeOrderCursor } from './cursor';
 import { CreateOrderDto, ListOrdersQuery, OrderItemInput, UpdateOrderDto } from './dto/order.dto';
-import { formatCents, MAX_CENTS, parseCents } from '@herald/common';
+import { decodeCursor, encodeCursor, formatCents, MAX_CENTS, parseCents } from '@herald/common';
 import { OrderEntity, OrderItemEntity } from './order.entity';
 import { canMove, editRefusal, nextStatuses, OrderTransitionTarget, transitionRefusal } from './order-rules';
 
@@ -71,13 +70,13 @@ export class OrdersService {
     const qb = this.db.getRepository(OrderEntity).createQueryBuilder('o').orderBy('o.id', 'DESC').take(limit + 1);
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.ownerId) qb.andWhere('o.owner_id = :ownerId', { ownerId: query.ownerId });
-    if (query.cursor) qb.andWhere('o.id < :after', { after: decodeOrderCursor(query.cursor) });
+    if (query.cursor) qb.andWhere('o.id < :after', { after: decodeCursor('order', query.cursor) });
     const rows = await qb.getMany();
     const page = rows.slice(0, limit);
     const items = await this.itemsOf(this.db.manager, page.map((o) => o.id));
     return {
       items: page.map((o) => this.toDto(o, items.get(o.id) ?? [])),
-      nextCursor: rows.length > limit ? encodeOrderCursor(page[page.length - 1].id) : null,
+      nextCursor: rows.length > limit ? encodeCursor('order', page[page.length - 1].id) : null,
     };
   }
 
