@@ -97,6 +97,16 @@ describe('two instances behind any load balancer (Redis Streams adapter)', () =>
     }
   });
 
+  itWithRedis('login limits are shared: spreading attempts over both instances does not double them', async () => {
+    const attempt = (server: TestServer) =>
+      server.request('POST', '/api/auth/login', { body: { username: 'mallory-target', password: 'guess' } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await attempt(i % 2 ? b : a)).status);
+    // LOGIN_RATE_PER_USER is 10 a minute: the 11th attempt is refused whichever instance it reaches.
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
   itWithRedis('readiness reports Redis', async () => {
     const ready = await a.request('GET', '/health/ready');
     expect(ready.status).toBe(200);

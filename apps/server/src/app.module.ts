@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AuthModule } from '@herald/auth';
 import { HeraldConfig, HeraldConfigModule } from '@herald/common';
-import { heraldDataSourceOptions, isTransientConnectionError, runMigrations } from '@herald/database';
+import { heraldDataSourceOptions, isTransientConnectionError, RedisModule, runMigrations } from '@herald/database';
 import { NotificationsModule } from '@herald/notifications';
 import { RealtimeModule } from '@herald/realtime';
 import { OrdersModule } from '@herald/orders';
@@ -61,6 +61,7 @@ export class AppModule {
         }),
         TerminusModule,
         MetricsModule,
+        RedisModule,
         AuthModule,
         NotificationsModule,
         RealtimeModule,

@@ -4,10 +4,12 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Request } from 'express';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { RedisConnection } from '@herald/database';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { LOGIN_IP_LIMIT, LOGIN_USER_LIMIT, loginKey, LoginThrottlerGuard } from './guards/login-throttler.guard';
+import { SharedThrottlerStorage } from './guards/shared-throttler-storage';
 import { SessionEvents } from './session-events';
 import { AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenEntity } from './tokens/refresh-token.entity';
@@ -27,8 +29,10 @@ const usernameOf = (req: Request) => {
     TypeOrmModule.forFeature([UserEntity, RefreshTokenEntity]),
     // Only LoginThrottlerGuard uses these limits; other routes have their own.
     ThrottlerModule.forRootAsync({
-      inject: [HERALD_CONFIG],
-      useFactory: (config: HeraldConfig) => ({
+      inject: [HERALD_CONFIG, RedisConnection],
+      useFactory: (config: HeraldConfig, redis: RedisConnection) => ({
+        // Shared through Redis when instances are joined, so limits hold across all of them.
+        storage: new SharedThrottlerStorage(redis, config.REDIS_PREFIX),
         throttlers: [
           { name: LOGIN_IP_LIMIT, ttl: 60_000, limit: config.LOGIN_RATE_PER_IP, generateKey: loginKey },
           { name: LOGIN_USER_LIMIT, ttl: 60_000, limit: config.LOGIN_RATE_PER_USER, getTracker: (req) => usernameOf(req as Request), generateKey: loginKey },

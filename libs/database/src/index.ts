@@ -2,3 +2,4 @@ export * from './embedded-database';
 export * from './data-source-options';
 export * from './migrate';
 export * from './connection-errors';
+export * from './redis-connection';

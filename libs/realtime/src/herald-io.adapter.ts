@@ -3,7 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { HeraldConfig } from '@herald/common';
-import { RedisConnection } from './redis-connection';
+import { RedisConnection } from '@herald/database';
 
 /** Socket.IO messages from clients are small acks and commands: anything larger is refused. */
 export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;

@@ -4,4 +4,3 @@ export * from './herald-io.adapter';
 export * from './presence.service';
 export * from './socket-auth';
 export * from './socket-rate-limit';
-export * from './redis-connection';

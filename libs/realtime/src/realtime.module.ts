@@ -2,7 +2,6 @@ import { Global, Module } from '@nestjs/common';
 import { AuthModule } from '@herald/auth';
 import { OnlineUsers } from '@herald/notifications';
 import { Presence } from './presence.service';
-import { RedisConnection, redisConnectionProvider } from './redis-connection';
 import { RealtimeMetrics } from './realtime-metrics';
 import { RealtimeGateway } from './realtime.gateway';
 import { SessionSync } from './session-sync';
@@ -11,7 +10,7 @@ import { SessionSync } from './session-sync';
 @Global()
 @Module({
   imports: [AuthModule],
-  providers: [RealtimeGateway, RealtimeMetrics, SessionSync, Presence, redisConnectionProvider, { provide: OnlineUsers, useExisting: Presence }],
-  exports: [Presence, OnlineUsers, RedisConnection],
+  providers: [RealtimeGateway, RealtimeMetrics, SessionSync, Presence, { provide: OnlineUsers, useExisting: Presence }],
+  exports: [Presence, OnlineUsers],
 })
 export class RealtimeModule {}

@@ -9,7 +9,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '@herald/auth';
-import { RedisConnection } from '@herald/realtime';
+import { RedisConnection } from '@herald/database';
 
 const CHECK_TIMEOUT_MS = 3000;
 

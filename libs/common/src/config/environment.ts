@@ -103,7 +103,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(3650)
   OUTBOX_RETENTION_DAYS = 7;
 
-  /** Push API requests allowed per second and API key (bursts of twice that), per instance. */
+  /** Push API requests allowed per second and API key; with REDIS_URL counted across all instances. */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(100_000)
   PUSH_RATE_PER_SECOND = 100;
 

@@ -1,4 +1,4 @@
-import { Logger, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { Global, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { createClient } from 'redis';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 
@@ -60,3 +60,8 @@ export const redisConnectionProvider: Provider = {
     return connection;
   },
 };
+
+/** The Redis connection, for every module (global): the Socket.IO adapter, shared rate limits, readiness. */
+@Global()
+@Module({ providers: [redisConnectionProvider], exports: [RedisConnection] })
+export class RedisModule {}

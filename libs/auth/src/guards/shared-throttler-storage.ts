@@ -1,0 +1,51 @@
+import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import type { RedisConnection } from '@herald/database';
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/** One fixed window per key, and a block once the limit is passed; both expire on their own. */
+const INCREMENT = `
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+local blocked = redis.call('PTTL', KEYS[2])
+if blocked <= 0 and hits > tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
+  blocked = tonumber(ARGV[3])
+end
+return { hits, ttl, blocked }`;
+
+/**
+ * Rate-limit counters for @nestjs/throttler and the push API. With Redis (REDIS_URL) they are shared
+ * by every instance, so a client cannot multiply its allowance by spreading requests over them;
+ * without Redis, or while it is unreachable, each instance counts on its own.
+ */
+export class SharedThrottlerStorage implements ThrottlerStorage {
+  private readonly local = new ThrottlerStorageService();
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly prefix: string,
+  ) {}
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    const client = this.redis.client;
+    if (!client?.isReady) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    const base = `${this.prefix}:rate:${throttlerName}:${key}`;
+    try {
+      const [hits, ttlMs, blockedMs] = (await client.eval(INCREMENT, {
+        keys: [base, `${base}:blocked`],
+        arguments: [String(ttl), String(limit), String(blockDuration)],
+      })) as [number, number, number];
+      return {
+        totalHits: hits,
+        timeToExpire: Math.max(0, Math.ceil(ttlMs / 1000)),
+        isBlocked: blockedMs > 0,
+        timeToBlockExpire: Math.max(0, Math.ceil(blockedMs / 1000)),
+      };
+    } catch {
+      // Redis failed mid-call: limit locally rather than refuse or wave everything through.
+      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
+  }
+}
