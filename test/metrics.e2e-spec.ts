@@ -40,16 +40,24 @@ describe('metrics', () => {
     await a.request('PATCH', '/api/users/2', { token: admin, body: { displayName: 'Alice A.' } });
     await a.request('PATCH', '/api/users/not-a-number', { token: admin, body: { displayName: 'x' } });
     await a.request('POST', '/api/auth/login', { body: { username: 'alice', password: 'wrong-password' } });
+    // Refused before any handler runs: by the guard, by no route at all, by the body limit.
+    await a.request('GET', '/api/auth/me');
+    await a.request('GET', '/api/no-such-thing');
+    await a.request('POST', '/api/auth/login', { body: { username: 'x'.repeat(300 * 1024), password: 'p' } });
 
     const text = await scrape(a);
     expect(sample(text, 'herald_http_requests_total{method="GET",route="/api/auth/me",status="200"}')).toBe(2);
     expect(sample(text, 'herald_http_requests_total{method="PATCH",route="/api/users/:id",status="200"}')).toBe(1);
     expect(sample(text, 'herald_http_requests_total{method="PATCH",route="/api/users/:id",status="400"}')).toBe(1);
     expect(sample(text, 'herald_http_requests_total{method="POST",route="/api/auth/login",status="401"}')).toBe(1);
+    expect(sample(text, 'herald_http_requests_total{method="GET",route="/api/auth/me",status="401"}')).toBe(1);
+    expect(sample(text, 'herald_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
+    expect(sample(text, 'herald_http_requests_total{method="POST",route="unmatched",status="413"}')).toBe(1);
     expect(sample(text, 'herald_http_request_duration_seconds_count{method="GET",route="/api/auth/me",status="200"}')).toBe(2);
     expect(sample(text, 'herald_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/api/auth/me",status="200"}')).toBe(2);
     // Raw paths never become labels.
     expect(text).not.toContain('not-a-number');
+    expect(text).not.toContain('no-such-thing');
   });
 
   it('keeps each app instance\'s counts apart (one registry per app)', async () => {

@@ -2,9 +2,10 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AllExceptionsFilter, createValidationPipe, HeraldConfig } from '@herald/common';
+import { AllExceptionsFilter, createValidationPipe, HeraldConfig, METRICS_REGISTRY } from '@herald/common';
 import { HeraldIoAdapter } from '@herald/realtime';
 import { AppModule } from './app.module';
+import { httpMetrics } from './metrics/http-metrics';
 import { serveWebUi } from './web-ui';
 
 /** JSON bodies above this are refused with 413 before any handler runs. */
@@ -19,6 +20,8 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
   });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
+  // First, so that requests refused by the body parser or by no route at all are counted too.
+  app.use(httpMetrics(app.get(METRICS_REGISTRY)));
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.disable('x-powered-by');
   // With N trusted proxies, req.ip is the address N hops back in X-Forwarded-For (used by the login limits).

@@ -1,12 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@herald/common';
-import { HttpMetricsInterceptor } from './http-metrics.interceptor';
 import { MetricsController } from './metrics.controller';
 
 /**
- * `GET /metrics` in the Prometheus format: process metrics, HTTP request counts and durations, and
+ * `GET /metrics` in the Prometheus format: process metrics, HTTP request counts and durations (the
+ * `httpMetrics` middleware, installed in create-app.ts), and
  * whatever other modules register on METRICS_REGISTRY (global, so they need not import this module).
  */
 @Global()
@@ -21,7 +20,6 @@ import { MetricsController } from './metrics.controller';
         return registry;
       },
     },
-    { provide: APP_INTERCEPTOR, useClass: HttpMetricsInterceptor },
   ],
   exports: [METRICS_REGISTRY],
 })
