@@ -105,6 +105,18 @@ describe('realtime gateway', () => {
     }
   });
 
+  it('does not let a lastSeenId beyond every committed id hide the next notifications', async () => {
+    const s = await connectSocket(server.url, { token: tokens.erin, lastSeenId: '9000000000' });
+    try {
+      await s.waitFor(() => s.replayDone.length === 1);
+      expect(s.replayDone[0]).toEqual({ count: 0, lastId: null });
+      await recordOrderEvent(server, 'order.created', ids.alice);
+      await s.waitFor(() => s.received.length === 1);
+    } finally {
+      s.close();
+    }
+  });
+
   it('ignores client attempts to join rooms', async () => {
     const dave = await connectSocket(server.url, { token: tokens.dave });
     try {

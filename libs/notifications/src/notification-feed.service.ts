@@ -99,6 +99,9 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
       return { replayed: 0, lastId: null, detach };
     }
     s.cursor = BigInt(lastSeenId);
+    // An id beyond anything committed (a cursor from before a database restore) would hide what comes next.
+    const committed = BigInt(await this.store.maxId());
+    if (s.cursor > committed) s.cursor = committed;
     let replayed = 0;
     let lastId: string | null = null;
     for (;;) {
