@@ -320,6 +320,8 @@ describe('staff web UI in a real browser', () => {
     await alice.getByTestId('inbox-item').nth(before + 2).waitFor();
     await alice.getByTestId('mark-all-read').click();
     await alice.getByTestId('unread-badge').waitFor({ state: 'detached' });
+    // The badge may clear first (the `unread` socket event can beat the HTTP answer); the list follows.
+    await alice.waitForFunction('document.querySelectorAll(\'[data-testid="inbox-item"][data-unread="true"]\').length === 0', undefined, { timeout: 10_000 });
     expect(await alice.locator('[data-testid="inbox-item"][data-unread="true"]').count()).toBe(0);
   }, 120_000);
 });
