@@ -62,11 +62,12 @@ describe('realtime limits and large backlogs', () => {
     const s = await connectSocket(server.url, { token: tokens.alice });
     try {
       const answers = await Promise.all(
-        Array.from({ length: SOCKET_EVENT_BURST + 10 }, () => s.socket.timeout(5000).emitWithAck('notifications:read', { ids: ['1'] })),
+        Array.from({ length: SOCKET_EVENT_BURST * 2 }, () => s.socket.timeout(10_000).emitWithAck('notifications:read', { ids: ['1'] })),
       );
+      // A burst's worth pass at once; the rest only as the bucket refills (10/s), which a slow machine stretches.
       const limited = answers.filter((a) => a.ok === false && a.error.code === 'rate_limited');
-      expect(limited.length).toBeGreaterThanOrEqual(5);
-      expect(answers.filter((a) => a.ok === true).length).toBeLessThanOrEqual(SOCKET_EVENT_BURST + 2);
+      expect(limited.length).toBeGreaterThanOrEqual(10);
+      expect(answers.filter((a) => a.ok === true).length).toBeLessThan(SOCKET_EVENT_BURST * 2 - 10);
     } finally {
       s.close();
     }
