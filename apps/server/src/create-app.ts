@@ -17,6 +17,9 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
+    // On shutdown, end keep-alive and in-flight connections instead of waiting for each client to hang
+    // up (a browser that went offline never does); clients reconnect and replay what they missed.
+    forceCloseConnections: true,
   });
   app.useLogger(app.get(Logger));
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
