@@ -21,6 +21,17 @@ export class HeraldIoAdapter extends IoAdapter {
     super(context);
   }
 
+  /**
+   * With forceCloseConnections, Nest skips closing the Socket.IO server and leaves it to the HTTP
+   * server's close; the Redis adapter's connections would then stay open. Close this instance's
+   * sockets (not other instances'), the adapter and the engine here; Nest then ends what is left.
+   */
+  override async close(server: Server): Promise<void> {
+    server.local.disconnectSockets(true);
+    await server.of('/').adapter.close();
+    server.engine.close();
+  }
+
   override createIOServer(port: number, options?: ServerOptions): Server {
     const origins = this.config.corsOrigins;
     const redis = this.context.get(RedisConnection, { strict: false }).client;
