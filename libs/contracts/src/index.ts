@@ -5,3 +5,4 @@ export * from './notifications';
 export * from './socket-events';
 export * from './orders';
 export * from './approvals';
+export * from './events';

@@ -22,7 +22,7 @@ export interface NewNotification {
   type: string;
   title: string;
   body: string;
-  data: Record<string, unknown>;
+  data: object;
   source: string;
   rooms: string[];
   outboxId?: string;

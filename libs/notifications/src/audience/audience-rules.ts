@@ -1,4 +1,12 @@
-import { Rooms, type ApprovalEventPayload, type OrderEventPayload } from '@herald/contracts';
+import {
+  Rooms,
+  type ApprovalEventPayload,
+  type ApprovalNotificationData,
+  type DomainEventMap,
+  type DomainEventType,
+  type OrderEventPayload,
+  type OrderNotificationData,
+} from '@herald/contracts';
 
 /** What one domain event becomes: the rooms it is addressed to and what it says. */
 export interface Audience {
@@ -6,13 +14,13 @@ export interface Audience {
   title: string;
   body: string;
   /** Everything a UI needs to render it without another request, including `link`. */
-  data: Record<string, unknown>;
+  data: OrderNotificationData | ApprovalNotificationData;
   source: string;
 }
 
 type Rule<P> = (payload: P) => Audience;
 
-const orderData = (p: OrderEventPayload) => ({
+const orderData = (p: OrderEventPayload): OrderNotificationData => ({
   orderId: p.order.id,
   number: p.order.number,
   customer: p.order.customer,
@@ -35,7 +43,7 @@ const order = (title: (p: OrderEventPayload) => string, extraRooms: (p: OrderEve
     source: 'orders',
   });
 
-const approvalData = (p: ApprovalEventPayload) => ({
+const approvalData = (p: ApprovalEventPayload): ApprovalNotificationData => ({
   approvalId: p.approval.id,
   kind: p.approval.kind,
   title: p.approval.title,
@@ -70,7 +78,7 @@ const userRoom = (id: string | null | undefined) => (id ? Rooms.user(id) : null)
  * change audiences; every room listed receives the notification once (a user in several of them
  * still gets it once).
  */
-export const AUDIENCE_RULES: Record<string, Rule<any>> = {
+export const AUDIENCE_RULES: { [K in DomainEventType]: Rule<DomainEventMap[K]> } = {
   'order.created': order((p) => `New order ${p.order.number}`),
   'order.updated': order((p) => `Order ${p.order.number} updated`),
   'order.paid': order((p) => `Order ${p.order.number} paid`, () => [Rooms.role('warehouse')]),
@@ -103,8 +111,11 @@ const clip = (text: string, max: number) => (text.length <= max ? text : `${text
 
 /** Applies the rule for `type`; the rooms come out de-duplicated. */
 export function audienceFor(type: string, payload: unknown): Audience {
-  const rule = AUDIENCE_RULES[type];
-  if (!rule) throw new NoAudienceRuleError(`No audience rule for event type "${type}"; add one to AUDIENCE_RULES.`);
+  if (!Object.hasOwn(AUDIENCE_RULES, type)) {
+    throw new NoAudienceRuleError(`No audience rule for event type "${type}"; add one to AUDIENCE_RULES.`);
+  }
+  // The outbox row was written from a DomainEventMap payload of this type (DomainEvents.record).
+  const rule = AUDIENCE_RULES[type as DomainEventType] as Rule<unknown>;
   const audience = rule(payload);
   return { ...audience, title: clip(audience.title, MAX_TITLE), body: clip(audience.body, MAX_BODY), rooms: [...new Set(audience.rooms)] };
 }

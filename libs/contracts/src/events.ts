@@ -1,0 +1,51 @@
+import type { ApprovalDecision, ApprovalEventPayload, ApprovalEventType, ApprovalKind, ApprovalStatus } from './approvals';
+import type { Notification } from './notifications';
+import type { OrderEventPayload, OrderEventType, OrderStatus } from './orders';
+
+/** Every domain event name, with the payload its outbox row carries. */
+export type DomainEventMap = { [K in OrderEventType]: OrderEventPayload } & { [K in ApprovalEventType]: ApprovalEventPayload };
+export type DomainEventType = keyof DomainEventMap;
+
+/** `notification.data` of an order notification: enough to render it without another request. */
+export interface OrderNotificationData {
+  orderId: string;
+  number: string;
+  customer: string;
+  total: string;
+  status: OrderStatus;
+  ownerId: string;
+  itemCount: number;
+  previousStatus: OrderStatus | null;
+  actorId: string;
+  actorName: string;
+  /** Path of the order in the web UI: `/orders/<id>`. */
+  link: string;
+}
+
+/** `notification.data` of an approval notification. */
+export interface ApprovalNotificationData {
+  approvalId: string;
+  kind: ApprovalKind;
+  title: string;
+  amount: string | null;
+  status: ApprovalStatus;
+  applicantId: string;
+  applicantName: string;
+  currentStep: number;
+  stepCount: number;
+  currentApproverId: string | null;
+  decision: ApprovalDecision | null;
+  comment: string | null;
+  /** Display name of whoever decided, for decisions. */
+  decidedBy: string | null;
+  actorId: string;
+  actorName: string;
+  /** Path of the approval in the web UI: `/approvals/<id>`. */
+  link: string;
+}
+
+/** Notification type → the shape of its `data`. Pushes from other systems carry their own free `data`. */
+export type NotificationDataMap = { [K in OrderEventType]: OrderNotificationData } & { [K in ApprovalEventType]: ApprovalNotificationData };
+
+/** A notification of a known domain type, with its `data` typed. */
+export type DomainNotification<K extends DomainEventType = DomainEventType> = Notification<NotificationDataMap[K]> & { type: K };
