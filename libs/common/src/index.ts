@@ -6,3 +6,4 @@ export * from './http/validation';
 export * from './metrics/metrics-registry';
 export * from './money';
 export * from './http/cursor';
+export * from './timing';

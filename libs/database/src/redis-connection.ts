@@ -1,6 +1,6 @@
 import { Global, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { createClient } from 'redis';
-import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { HERALD_CONFIG, HeraldConfig, withTimeout } from '@herald/common';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
@@ -36,11 +36,8 @@ export class RedisConnection implements OnApplicationShutdown {
     if (!client?.isOpen) return;
     // quit() waits for pending replies, and while Redis is down it would wait for a reconnect forever.
     if (!client.isReady) return client.destroy();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 2000)));
-    const outcome = await Promise.race([client.quit().catch(() => 'late' as const), late]);
-    clearTimeout(timer);
-    if (outcome === 'late' && client.isOpen) client.destroy();
+    const quit = await withTimeout(client.quit().then(() => true, () => false), 2000, false);
+    if (!quit && client.isOpen) client.destroy();
   }
 
   /** For readiness: throws when Redis does not answer. */

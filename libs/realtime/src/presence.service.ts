@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { HERALD_CONFIG, HeraldConfig, withTimeout } from '@herald/common';
 import type { SocketData } from './socket-auth';
 
 const PRESENCE_QUERY = 'herald:presence';
@@ -29,15 +29,9 @@ export class Presence {
     const ids = this.localUserIds(rooms);
     if (!this.server || !this.config.REDIS_URL) return ids;
     const ask = (this.server.serverSideEmitWithAck as (ev: string, ...args: unknown[]) => Promise<string[][]>).call(this.server, PRESENCE_QUERY, rooms);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<string[][]>((resolve) => (timer = setTimeout(() => resolve([]), PRESENCE_TIMEOUT_MS)));
-    try {
-      // An instance that does not answer in time is not counted; the push itself is unaffected.
-      const answers = await Promise.race([ask.catch((err: { responses?: string[][] }) => err.responses ?? []), late]);
-      for (const answer of answers) for (const id of answer ?? []) ids.add(id);
-    } finally {
-      clearTimeout(timer);
-    }
+    // An instance that does not answer in time is not counted; the push itself is unaffected.
+    const answers = await withTimeout(ask.catch((err: { responses?: string[][] }) => err.responses ?? []), PRESENCE_TIMEOUT_MS, []);
+    for (const answer of answers) for (const id of answer ?? []) ids.add(id);
     return ids;
   }
 

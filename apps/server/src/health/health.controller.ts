@@ -9,6 +9,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '@herald/auth';
+import { withTimeout } from '@herald/common';
 import { RedisConnection } from '@herald/database';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -47,17 +48,11 @@ export class HealthController {
 
   private async redisCheck(redis: RedisConnection) {
     const session = this.indicators.check('redis');
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      });
-      await Promise.race([redis.ping(), timeout]);
-      return session.up();
+      const answered = await withTimeout(redis.ping().then(() => true), CHECK_TIMEOUT_MS, false);
+      return answered ? session.up() : session.down({ message: `no answer within ${CHECK_TIMEOUT_MS} ms` });
     } catch (err) {
       return session.down({ message: (err as Error).message });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
