@@ -97,9 +97,9 @@ export class NotificationStore {
     return String(id);
   }
 
-  /** The highest id committed so far (0 when there is none). */
-  async maxId(): Promise<string> {
-    const [{ max }] = await this.db.query(`SELECT coalesce(max(id), 0)::text AS max FROM notifications`);
+  /** The highest id committed so far (0 when there is none), as seen by `manager`'s transaction if given. */
+  async maxId(manager: EntityManager = this.db.manager): Promise<string> {
+    const [{ max }] = await manager.query(`SELECT coalesce(max(id), 0)::text AS max FROM notifications`);
     return max;
   }
 

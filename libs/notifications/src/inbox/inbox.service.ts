@@ -7,6 +7,7 @@ import { NotificationStore, toNotification } from '../notification-store';
 
 const MAX_ID = '9223372036854775807';
 
+
 interface InboxState {
   read_upto: string;
   read_upto_at: Date | null;
@@ -88,7 +89,7 @@ export class InboxService {
   async markAllRead(reader: InboxReader): Promise<number> {
     await this.db.transaction(async (manager) => {
       await this.lockState(manager, reader);
-      const [{ max }] = await manager.query(`SELECT coalesce(max(id), 0)::text AS max FROM notifications`);
+      const max = await this.store.maxId(manager);
       await manager.query(
         `UPDATE inbox_state SET read_upto = $2, read_upto_at = now(), counted_upto = $2, unread = 0, rooms_key = $3, updated_at = now()
           WHERE user_id = $1`,
@@ -110,7 +111,7 @@ export class InboxService {
       from = state.read_upto;
       unread = 0;
     }
-    const [{ max }] = await manager.query(`SELECT coalesce(max(id), 0)::text AS max FROM notifications`);
+    const max = await this.store.maxId(manager);
     if (BigInt(max) > BigInt(from)) {
       const [{ n }] = await manager.query(
         `SELECT count(DISTINCT nr.notification_id)::int AS n FROM notification_rooms nr
