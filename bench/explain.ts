@@ -3,11 +3,10 @@
  * notification row (invariant 3), and the replay and unread-count queries — the server's own SQL,
  * not copies — are index range scans (EXPLAIN ANALYZE on a table of realistic size).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Client } from 'pg';
 import { REPLAY_PAGE } from '../libs/notifications/src/notification-feed.service';
 import { visibleIdsSql } from '../libs/notifications/src/notification-store';
+import { UNREAD_SINCE_SQL } from '../libs/notifications/src/inbox/inbox.service';
 import { recipientsQuery, roomsForUser } from '../libs/notifications/src/rooms';
 import { insertSalesUsers } from './database';
 import { postJson } from './scenario';
@@ -87,12 +86,6 @@ export async function synthesizeHistory(client: Client, count: number): Promise<
 }
 
 /** The unread-count query of InboxService.refreshCount, read from its source so what is shown is what runs. */
-function unreadCountSql(repoRoot: string): string {
-  const file = join(repoRoot, 'libs', 'notifications', 'src', 'inbox', 'inbox.service.ts');
-  const match = /`(SELECT count\(DISTINCT nr\.notification_id\)[^`]*)`/.exec(readFileSync(file, 'utf8'));
-  if (!match) throw new Error(`Could not find the unread-count query in ${file}; update bench/explain.ts to the new query.`);
-  return match[1];
-}
 
 const NOTIFICATION_SEQ_SCAN = /Seq Scan on (notifications|notification_rooms|notification_reads)\b/;
 
@@ -106,7 +99,7 @@ async function explain(client: Client, title: string, sql: string, params: unkno
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of a replay page and of an unread count for one `sales` user. */
-export async function explainQueries(client: Client, userId: string, repoRoot: string, backlog: number): Promise<void> {
+export async function explainQueries(client: Client, userId: string, backlog: number): Promise<void> {
   const rooms = roomsForUser(userId, ['sales']);
   const { rows } = await client.query<{ max: string; n: number; rooms: number }>(
     `SELECT coalesce(max(id), 0)::text AS max, count(*)::int AS n, (SELECT count(*) FROM notification_rooms)::int AS rooms FROM notifications`,
@@ -120,7 +113,7 @@ export async function explainQueries(client: Client, userId: string, repoRoot: s
     visibleIdsSql(rooms.length, 3, 'ASC', '$1', '$2'),
     [from, REPLAY_PAGE, ...rooms],
   );
-  await explain(client, 'Unread count since the last count (InboxService.refreshCount):', unreadCountSql(repoRoot), [rooms, from, max, userId]);
+  await explain(client, 'Unread count since the last count (InboxService.refreshCount):', UNREAD_SINCE_SQL, [rooms, from, max, userId]);
   const { rows: people } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users`);
   // PushService counts the recipients of every push like this (recipientsQuery): by primary key and roles index.
   const oneUser = recipientsQuery([`user:${userId}`]);

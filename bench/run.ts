@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   console.log('\nStorage checks:');
   const oneRow = await showOneRowPerBroadcast(sql, servers.heraldUrl, apiKey, config.roomUsers);
   await synthesizeHistory(sql, config.history);
-  await explainQueries(sql, users[0].id, REPO_ROOT, config.backlog);
+  await explainQueries(sql, users[0].id, config.backlog);
 
   const lost = results.reduce((a, r) => a + r.lost, 0);
   const heraldUnicastLost = results.find((r) => r.scenario === 'unicast' && r.system === 'herald')?.lost ?? 0;

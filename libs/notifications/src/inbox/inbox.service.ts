@@ -7,6 +7,10 @@ import { NotificationStore, toNotification } from '../notification-store';
 
 const MAX_ID = '9223372036854775807';
 
+/** Unread notifications of the reader's rooms ($1) with $2 < id <= $3, for user $4: the incremental part of a count. */
+export const UNREAD_SINCE_SQL = `SELECT count(DISTINCT nr.notification_id)::int AS n FROM notification_rooms nr
+  WHERE nr.room = ANY($1::text[]) AND nr.notification_id > $2 AND nr.notification_id <= $3
+    AND NOT EXISTS (SELECT 1 FROM notification_reads rd WHERE rd.user_id = $4 AND rd.notification_id = nr.notification_id)`;
 
 interface InboxState {
   read_upto: string;
@@ -113,12 +117,7 @@ export class InboxService {
     }
     const max = await this.store.maxId(manager);
     if (BigInt(max) > BigInt(from)) {
-      const [{ n }] = await manager.query(
-        `SELECT count(DISTINCT nr.notification_id)::int AS n FROM notification_rooms nr
-          WHERE nr.room = ANY($1::text[]) AND nr.notification_id > $2 AND nr.notification_id <= $3
-            AND NOT EXISTS (SELECT 1 FROM notification_reads rd WHERE rd.user_id = $4 AND rd.notification_id = nr.notification_id)`,
-        [reader.rooms, from, max, reader.userId],
-      );
+      const [{ n }] = await manager.query(UNREAD_SINCE_SQL, [reader.rooms, from, max, reader.userId]);
       unread += n;
     }
     await manager.query(
