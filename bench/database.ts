@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
 import { firstJsonLine, startChild } from './processes';
+import { postgresReachable } from '../libs/database/src/reachable';
 
 export interface BenchDatabase {
   url: string;
@@ -20,18 +21,6 @@ export interface BenchDatabase {
 export interface BenchUser {
   id: string;
   sessionEpoch: number;
-}
-
-async function reachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -46,7 +35,7 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
 
 /** `herald_bench_<pid>` on the PostgreSQL at `adminUrl`, or the embedded database if that is unreachable. */
 export async function createBenchDatabase(adminUrl: string, repoRoot: string): Promise<BenchDatabase> {
-  if (await reachable(adminUrl)) {
+  if (await postgresReachable(adminUrl)) {
     const name = `herald_bench_${process.pid}`;
     await withClient(adminUrl, async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { postgresReachable } from '@herald/database/reachable';
 
 export interface TestDatabase {
   /** URL of a fresh, empty database of this test file alone. */
@@ -18,18 +19,6 @@ export interface TestDatabase {
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 
-async function reachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 let announced = false;
 
 /**
@@ -38,7 +27,7 @@ let announced = false;
  * database stands in, and the run says so.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  if (await reachable(TEST_DATABASE_URL)) {
+  if (await postgresReachable(TEST_DATABASE_URL)) {
     const name = `herald_test_${process.pid}_${randomBytes(4).toString('hex')}`;
     const admin = new Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();

@@ -3,3 +3,4 @@ export * from './data-source-options';
 export * from './migrate';
 export * from './connection-errors';
 export * from './redis-connection';
+export * from './reachable';
