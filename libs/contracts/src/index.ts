@@ -6,3 +6,4 @@ export * from './socket-events';
 export * from './orders';
 export * from './approvals';
 export * from './events';
+export * from './ids';

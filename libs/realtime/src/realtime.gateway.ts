@@ -11,7 +11,7 @@ import {
 } from '@nestjs/websockets';
 import { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
-import { Rooms, SocketEvents, type Ack, type Notification } from '@herald/contracts';
+import { ID_PATTERN, Rooms, SocketEvents, type Ack, type Notification } from '@herald/contracts';
 import { AuthError, AuthService } from '@herald/auth';
 import { FeedSubscriber, InboxService, NotificationFeed, readerOf, roomsForUser } from '@herald/notifications';
 import { Presence } from './presence.service';
@@ -138,7 +138,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage(SocketEvents.read)
   async markRead(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack<{ unread: number }>> {
     const ids = (body as { ids?: unknown } | null)?.ids;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || !ids.every((id) => typeof id === 'string' && /^[1-9][0-9]{0,18}$/.test(id))) {
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || !ids.every((id) => typeof id === 'string' && ID_PATTERN.test(id))) {
       return { ok: false, error: { code: 'bad_request', message: 'ids must be 1-500 notification ids (strings of digits).' } };
     }
     try {

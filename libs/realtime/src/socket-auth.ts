@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import type { HandshakeErrorCode } from '@herald/contracts';
+import { STREAM_POSITION_PATTERN, type HandshakeErrorCode } from '@herald/contracts';
 import { AuthError, AuthService, AuthUser, bearerToken } from '@herald/auth';
 
 /** What the server keeps on each socket. */
@@ -39,7 +39,7 @@ export async function authenticateHandshake(socket: Socket, auth: AuthService): 
   const raw = handshakeAuth.lastSeenId;
   if (raw !== undefined && raw !== null && raw !== '') {
     const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
-    if (typeof text !== 'string' || !/^(0|[1-9][0-9]{0,18})$/.test(text)) {
+    if (typeof text !== 'string' || !STREAM_POSITION_PATTERN.test(text)) {
       throw handshakeError('bad_request', 'auth.lastSeenId must be a notification id (a string of digits).');
     }
     lastSeenId = text;

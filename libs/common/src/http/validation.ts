@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ID_PATTERN } from '@herald/contracts';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -33,7 +34,7 @@ export function createValidationPipe(): ValidationPipe {
 @Injectable()
 export class ParseIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!/^[1-9]\d{0,18}$/.test(value) || BigInt(value) > 9223372036854775807n) {
+    if (!ID_PATTERN.test(value) || BigInt(value) > 9223372036854775807n) {
       throw new BadRequestException(`id: must be a positive integer, got "${String(value).slice(0, 40)}".`);
     }
     return value;

@@ -12,6 +12,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { ID_PATTERN } from '@herald/contracts';
 import { ROOM_PATTERN } from '../rooms';
 
 export const MAX_PUSH_USER_IDS = 1000;
@@ -22,7 +23,7 @@ export const MAX_PUSH_DATA_BYTES = 16 * 1024;
 export class PushTargetDto {
   @ApiPropertyOptional({ type: [String], description: 'User ids' })
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_PUSH_USER_IDS)
-  @Matches(/^[1-9][0-9]{0,18}$/, { each: true, message: 'each of to.userIds must be a user id (a string of digits)' })
+  @Matches(ID_PATTERN, { each: true, message: 'each of to.userIds must be a user id (a string of digits)' })
   userIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Rooms: user:<id>, role:<role>, orders, approvals, all' })

@@ -2,7 +2,7 @@ import { Controller, Get, HttpException, HttpStatus, Logger, OnModuleDestroy, Po
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { filter, Subscription } from 'rxjs';
-import type { Notification } from '@herald/contracts';
+import { STREAM_POSITION_PATTERN, type Notification } from '@herald/contracts';
 import { AuthError, AuthService, AuthUser, bearerToken, CurrentUser, Public, SessionEvents, UsersService } from '@herald/auth';
 import { FeedSubscriber, NotificationFeed } from '../notification-feed.service';
 import { roomsForUser } from '../rooms';
@@ -10,7 +10,6 @@ import { StreamTicketsService } from './stream-tickets.service';
 
 /** A comment line every so often keeps proxies from closing an idle stream. */
 export const SSE_HEARTBEAT_MS = 15_000;
-const ID = /^(0|[1-9][0-9]{0,18})$/;
 
 /**
  * Server-Sent Events of the same notifications the socket carries: `id:` is the notification id,
@@ -45,7 +44,7 @@ export class StreamController implements OnModuleDestroy {
   async stream(@Req() req: Request, @Res() res: Response, @Query('ticket') ticket?: string, @Query('lastEventId') lastEventIdQuery?: string): Promise<void> {
     const { userId, roles, expiresAt } = await this.authenticate(req, ticket);
     const lastEventId = (req.headers['last-event-id'] as string | undefined) ?? lastEventIdQuery;
-    if (lastEventId !== undefined && !ID.test(lastEventId)) {
+    if (lastEventId !== undefined && !STREAM_POSITION_PATTERN.test(lastEventId)) {
       throw new HttpException({ statusCode: 400, error: 'Bad Request', message: 'Last-Event-ID must be a notification id.' }, 400);
     }
     res.status(200).set({
