@@ -56,7 +56,7 @@ describe('HeraldClient (against a contract stand-in server)', () => {
   it('drops duplicates and older ids, keeps the cursor, and sends it on reconnect', async () => {
     onConnection = (socket) => {
       for (const id of ['5', '6', '6', '4', '7']) socket.emit('notification', note(id));
-      socket.emit('replay:done', { count: 3, lastId: '7' });
+      socket.emit('replay:done', { count: 3, lastId: '7', position: '7' });
     };
     const storage = new MemoryCursorStorage();
     const got: string[] = [];

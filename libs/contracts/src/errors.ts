@@ -11,6 +11,16 @@ export interface ErrorBody {
 export const HANDSHAKE_ERROR_CODES = ['missing_token', 'invalid_token', 'token_expired', 'user_disabled'] as const;
 export type HandshakeErrorCode = (typeof HANDSHAKE_ERROR_CODES)[number];
 
+/**
+ * A handshake refused for a reason other than the credentials (the database did not answer, the
+ * server is starting or stopping): `err.message === 'unavailable'`, `err.data.code === 'unavailable'`.
+ * Retryable: a client tries again with backoff, as it does after `token_expired`.
+ */
+export const UNAVAILABLE = 'unavailable';
+
+/** Every `err.data.code` a `connect_error` can carry, credentials or not. */
+export type ConnectErrorCode = HandshakeErrorCode | typeof UNAVAILABLE | 'bad_request' | 'too_many_readers';
+
 /** `code` of a 401 answer: a handshake code, or `invalid_credentials` for a failed login. */
 export type AuthErrorCode = HandshakeErrorCode | 'invalid_credentials';
 

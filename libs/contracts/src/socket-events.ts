@@ -6,8 +6,42 @@ import type { Notification } from './notifications';
 export interface ServerToClientEvents {
   notification: (notification: Notification) => void;
   unread: (payload: { count: number }) => void;
-  /** Sent once the replay asked for by `lastSeenId` has been delivered: `count` notifications were missed. */
-  'replay:done': (payload: { count: number; lastId: string | null }) => void;
+  /**
+   * Sent once the replay asked for by `lastSeenId` has been delivered: `count` notifications were missed.
+   * `position` is where the server now has this reader (a stream position, "0" before the first id):
+   * the client adopts it as its cursor, also when it is lower than the one it sent (a clamped cursor).
+   */
+  'replay:done': (payload: ReplayDone) => void;
+  /** The access token expired without `auth:refresh`; the server closes the connection next. Same name on SSE. */
+  auth_expired: (payload: { message: string }) => void;
+  /** Old name of `auth_expired`, still sent. */
+  'auth:expired': (payload: { message: string }) => void;
+  /** The server is about to close this reader, and why (SSE: `event: session.closed`). */
+  'session:closed': (payload: SessionClosed) => void;
+}
+
+export interface ReplayDone {
+  count: number;
+  lastId: string | null;
+  position: string;
+}
+
+/** Why the server ended a live reader (socket or SSE stream). */
+export type SessionCloseReason =
+  /** The access token expired and no newer one arrived. */
+  | 'token_expired'
+  /** Logout, password change, or a refresh-token family revoked after reuse: log in again. */
+  | 'session_revoked'
+  /** The account was disabled. */
+  | 'user_disabled'
+  /** The reader stopped reading: its unsent data stayed over the limit. Reconnect to resume from the cursor. */
+  | 'slow_reader'
+  /** The server is shutting down; reconnect (another instance may answer). */
+  | 'server_shutdown';
+
+export interface SessionClosed {
+  reason: SessionCloseReason;
+  message: string;
 }
 
 export interface ReadRequest {
@@ -36,6 +70,9 @@ export const SocketEvents = {
   notification: 'notification',
   unread: 'unread',
   replayDone: 'replay:done',
+  authExpired: 'auth_expired',
+  authExpiredLegacy: 'auth:expired',
+  sessionClosed: 'session:closed',
   read: 'notifications:read',
   authRefresh: 'auth:refresh',
   approvalsDecide: 'approvals:decide',

@@ -31,6 +31,8 @@ export interface AttachResult {
   /** How many notifications the replay delivered. */
   replayed: number;
   lastId: string | null;
+  /** Where the reader now is: everything up to it was delivered or does not concern it. */
+  position: string;
   detach(): void;
 }
 
@@ -96,7 +98,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
     const detach = () => this.detach(sub);
     if (lastSeenId === undefined) {
       s.live = true;
-      return { replayed: 0, lastId: null, detach };
+      return { replayed: 0, lastId: null, position: s.cursor.toString(), detach };
     }
     s.cursor = BigInt(lastSeenId);
     // An id beyond anything committed (a cursor from before a database restore) would hide what comes next.
@@ -127,7 +129,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         break;
       }
     }
-    return { replayed, lastId, detach };
+    return { replayed, lastId, position: s.cursor.toString(), detach };
   }
 
   /** The reader's rooms changed (role change): later notifications follow the new rooms. */

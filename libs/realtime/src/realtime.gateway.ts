@@ -115,7 +115,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const result = await this.feed.attach(subscriber, data.lastSeenId);
       state.detach = result.detach;
       if (!socket.connected) return result.detach();
-      if (data.lastSeenId !== undefined) socket.emit(SocketEvents.replayDone, { count: result.replayed, lastId: result.lastId });
+      if (data.lastSeenId !== undefined) socket.emit(SocketEvents.replayDone, { count: result.replayed, lastId: result.lastId, position: result.position });
       socket.emit(SocketEvents.unread, { count: await this.inbox.unreadCount(readerOf(user)) });
     } catch (err) {
       if (!this.closing) this.log.error({ err, userId: user.id }, 'could not start delivery to a socket; disconnecting it so the client retries');
