@@ -1,11 +1,16 @@
 // Two kinds of tests, told apart by file name: *.spec.ts (fast, pure) and test/**/*.e2e-spec.ts (real PostgreSQL, real sockets).
 const moduleNameMapper = { '^@herald/([a-z-]+)(/.*)?$': '<rootDir>/libs/$1/src$2' };
-// Nest 12 ships ES modules; Jest (before Node 24.9) cannot require() them, so they are compiled to CommonJS here.
+// Nest 12 ships ES modules: Jest loads them natively (require(esm)), which needs Node 24.9+ run with
+// --experimental-vm-modules (see the test scripts in package.json); only our TypeScript is compiled.
+if (typeof require('node:vm').SourceTextModule?.prototype.hasAsyncGraph !== 'function') {
+  throw new Error(
+    `Jest needs Node 24.9+ started with --experimental-vm-modules to load Nest 12 (this is Node ${process.versions.node}): ` +
+      'run it as `npm run jest -- <files>` (or npm test), which uses the Node 24 that npm ci installed.',
+  );
+}
 const transform = {
   '^.+\\.tsx?$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
-  '^.+\\.[mc]?js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['./test/support/babel-import-meta.js', '@babel/plugin-transform-modules-commonjs'] }],
 };
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|file-type|strtok3|token-types|@tokenizer|uint8array-extras)/)'];
 
 module.exports = {
   // Per-project testTimeout is not applied by Jest 30; e2e tests boot servers and need more than 5 s.
@@ -19,7 +24,6 @@ module.exports = {
       testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/server/**/*.spec.ts'],
       moduleNameMapper,
       transform,
-      transformIgnorePatterns,
     },
     {
       displayName: 'e2e',
@@ -28,7 +32,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       moduleNameMapper,
       transform,
-      transformIgnorePatterns,
       setupFiles: ['<rootDir>/test/support/setup-env.ts'],
     },
   ],
