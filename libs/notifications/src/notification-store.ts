@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Notification } from '@herald/contracts';
+import { ADVISORY_LOCKS } from '@herald/database';
 
 /** Serialises every writer of notifications, so ids become visible in the order they grow (invariant 2). */
-const NOTIFICATION_WRITER_LOCK = 4_242_002;
+const NOTIFICATION_WRITER_LOCK = ADVISORY_LOCKS.notificationWriter;
 
 /** A notification as stored, with every room it is addressed to. */
 export interface StoredNotification {
