@@ -126,6 +126,8 @@ export class UsersService {
           : rolesChanged
             ? 'roles_changed'
             : undefined;
+      // Carried to every instance on commit, in the same transaction as the change itself.
+      if (kind) await this.sessions.record(manager, { userId: id, kind });
       return { user: await this.repo(manager).findOneByOrFail({ id }), event: kind };
     });
     if (event) this.sessions.publish({ userId: id, kind: event });
