@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AuthModule } from '@herald/auth';
+import { OutboxAdminController } from './admin/outbox-admin.controller';
+import { OutboxAdminService } from './admin/outbox-admin.service';
 import { DomainEvents } from './domain-events.service';
 import { InboxController } from './inbox/inbox.controller';
 import { InboxService } from './inbox/inbox.service';
@@ -21,7 +23,7 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
 @Global()
 @Module({
   imports: [AuthModule],
-  controllers: [InboxController, PushController, StreamController],
+  controllers: [InboxController, PushController, StreamController, OutboxAdminController],
   providers: [
     DomainEvents,
     Signals,
@@ -36,6 +38,7 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
     PushService,
     DemoApiKeySeeder,
     StreamTicketsService,
+    OutboxAdminService,
   ],
   exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService],
 })
