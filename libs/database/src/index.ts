@@ -5,3 +5,4 @@ export * from './connection-errors';
 export * from './redis-connection';
 export * from './reachable';
 export * from './advisory-locks';
+export * from './log-serializers';
