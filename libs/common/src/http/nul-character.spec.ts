@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { assertNoNulCharacter, findNulCharacter, refuseNulCharacters } from './nul-character';
+import { assertStorableText, findNulCharacter, findUnstorableText, refuseNulCharacters } from './nul-character';
 
 describe('findNulCharacter', () => {
   it('finds nothing in clean input of any shape', () => {
@@ -32,10 +32,25 @@ describe('findNulCharacter', () => {
   });
 });
 
-describe('assertNoNulCharacter / refuseNulCharacters', () => {
+describe('findUnstorableText', () => {
+  it('finds unpaired surrogates (jsonb refuses them) in strings and keys, and leaves pairs alone', () => {
+    expect(findUnstorableText({ emoji: '😀 漢字 é', [`k😀`]: ['\ud83d\ude00'] })).toBeUndefined();
+    expect(findUnstorableText({ data: { x: 'a\ud800' } })).toEqual({ path: 'data.x', problem: 'lone-surrogate' });
+    expect(findUnstorableText({ data: { x: '\udc00b' } })).toEqual({ path: 'data.x', problem: 'lone-surrogate' });
+    expect(findUnstorableText({ data: { x: '\ude00\ud83d' } })).toEqual({ path: 'data.x', problem: 'lone-surrogate' }); // reversed pair
+    expect(findUnstorableText({ data: { ['\udc00']: 1 } })).toEqual({ path: 'data.\\udc00', problem: 'lone-surrogate' });
+    expect(findUnstorableText({ t: 'x\u0000\ud800' })).toEqual({ path: 't', problem: 'nul' });
+  });
+
+  it('says which in the 400', () => {
+    expect(() => assertStorableText({ data: { x: '\ud800' } })).toThrow('data.x: must be valid Unicode text (it holds an unpaired surrogate, \\ud800-\\udfff)');
+  });
+});
+
+describe('assertStorableText / refuseNulCharacters', () => {
   it('throws a 400 that names the field', () => {
-    expect(() => assertNoNulCharacter({ customer: 'x\u0000' })).toThrow(BadRequestException);
-    expect(() => assertNoNulCharacter({ customer: 'x\u0000' })).toThrow('customer: must not contain the NUL character (\\u0000)');
+    expect(() => assertStorableText({ customer: 'x\u0000' })).toThrow(BadRequestException);
+    expect(() => assertStorableText({ customer: 'x\u0000' })).toThrow('customer: must not contain the NUL character (\\u0000)');
   });
 
   it('passes the error on for the body or the query, and calls next() once for clean requests', () => {
