@@ -5,3 +5,4 @@ export * from './observable';
 export * from './storage';
 export * from './token';
 export * from './retry';
+export * from './links';
