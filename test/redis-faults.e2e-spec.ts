@@ -32,6 +32,7 @@ describeRedis('Redis faults under push load (two instances, a private Redis)', (
   let carolId: string;
   let push: (body: unknown) => ReturnType<TestServer['request']>;
   let aliceId: string;
+  let aliceToken: string;
 
   beforeAll(async () => {
     redis = await privateRedis();
@@ -41,6 +42,7 @@ describeRedis('Redis faults under push load (two instances, a private Redis)', (
     b = await startTestServer({ db: a.db, env });
     const alice = await a.login('alice');
     aliceId = alice.user.id;
+    aliceToken = alice.accessToken;
     onA = await connectSocket(a.url, { token: alice.accessToken });
     onB = await connectSocket(b.url, { token: alice.accessToken });
     // Carol is online on B only: A counts her only through Redis.
@@ -138,6 +140,13 @@ describeRedis('Redis faults under push load (two instances, a private Redis)', (
         info: { database: { status: 'up' }, redis: { status: 'degraded', message: expect.stringMatching(/^Redis at 127\.0\.0\.1:\d+ is not connected/) } },
         error: {},
       });
+      // What the adapter could not hand to Redis is counted: read-all broadcasts the new unread count.
+      expect((await a.request('POST', '/api/notifications/read-all', { token: aliceToken })).status).toBeLessThan(300);
+      await onA.waitFor(() => onA.unread.at(-1) === 0, 5000, 'the unread count after read-all, on A');
+      const metrics = await (await fetch(`${a.url}/metrics`)).text();
+      const refusedCount = Number(/^herald_adapter_errors_total\{reason="refused"\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+      expect(metrics).toMatch(/^# TYPE herald_adapter_errors_total counter$/m);
+      expect(refusedCount).toBeGreaterThan(0);
       // The notification still reached both instances' sockets, through the database.
       const last = (await push({ to: { userIds: [aliceId] }, type: 'test.down', title: 'down last' })).body.ids[0] as string;
       await onA.waitFor(() => onA.received.some((n) => n.id === last), 10_000, 'the push made while Redis is down, on A');

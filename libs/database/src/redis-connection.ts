@@ -45,6 +45,7 @@ export class RedisConnection implements OnApplicationShutdown {
   /** host:port, for logs and readiness. */
   address = '';
   private everReady = false;
+  private readonly lostListeners = new Set<() => void>();
 
   constructor(private readonly config: HeraldConfig) {}
 
@@ -64,7 +65,10 @@ export class RedisConnection implements OnApplicationShutdown {
       throw new Error(`REDIS_URL is not a usable Redis URL (${describeCause(err)}); expected redis://[user:password@]host[:port][/db].`);
     }
     // Failures are logged by the reconnect strategy, once per attempt; without a listener an 'error' would throw.
-    client.on('error', (err: unknown) => this.log.debug({ address: this.address, cause: describeCause(err) }, 'Redis client error'));
+    client.on('error', (err: unknown) => {
+      this.log.debug({ address: this.address, cause: describeCause(err) }, 'Redis client error');
+      if (!client.isReady) for (const listener of this.lostListeners) listener();
+    });
     client.on('ready', () => {
       this.log.log({ address: this.address }, this.everReady ? `Redis at ${this.address} is back` : `Connected to Redis at ${this.address}`);
       this.everReady = true;
@@ -83,6 +87,12 @@ export class RedisConnection implements OnApplicationShutdown {
     if (!client.isReady) {
       this.log.warn({ address: this.address }, `Redis at ${this.address} is not reachable: starting without it (delivery works; presence, shared rate limits and cross-instance events wait for it)`);
     }
+  }
+
+  /** Calls `listener` whenever the connection is lost (or a connection attempt fails); returns the unsubscribe. */
+  onLost(listener: () => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
   }
 
   /**

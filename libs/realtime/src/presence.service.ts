@@ -16,11 +16,16 @@ const PRESENCE_TIMEOUT_MS = 2000;
 @Injectable()
 export class Presence {
   private server?: Server;
+  /** Questions waiting for other instances; settled early (this instance only) when Redis is lost. */
+  private readonly pending = new Set<() => void>();
 
   constructor(@Optional() private readonly redis?: RedisConnection) {}
 
   bind(server: Server): void {
     this.server = server;
+    this.redis?.onLost(() => {
+      for (const giveUp of this.pending) giveUp();
+    });
     server.on(PRESENCE_QUERY, (rooms: unknown, reply: unknown) => {
       if (Array.isArray(rooms) && typeof reply === 'function') reply([...this.localUserIds(rooms.map(String))]);
     });
@@ -33,7 +38,15 @@ export class Presence {
     if (!this.server || !this.redis?.ready) return ids;
     const ask = (this.server.serverSideEmitWithAck as (ev: string, ...args: unknown[]) => Promise<string[][]>).call(this.server, PRESENCE_QUERY, rooms);
     // An instance that does not answer in time is not counted; the push itself is unaffected.
-    const answers = await withTimeout(ask.catch((err: { responses?: string[][] }) => err.responses ?? []), PRESENCE_TIMEOUT_MS, []);
+    let giveUp!: () => void;
+    const lost = new Promise<string[][]>((resolve) => (giveUp = () => resolve([])));
+    this.pending.add(giveUp);
+    let answers: string[][];
+    try {
+      answers = await withTimeout(Promise.race([ask.catch((err: { responses?: string[][] }) => err.responses ?? []), lost]), PRESENCE_TIMEOUT_MS, []);
+    } finally {
+      this.pending.delete(giveUp);
+    }
     for (const answer of answers) for (const id of answer ?? []) ids.add(id);
     return ids;
   }
