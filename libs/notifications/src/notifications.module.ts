@@ -15,6 +15,7 @@ import { ApiKeysService } from './push/api-keys.service';
 import { DemoApiKeySeeder } from './push/demo-api-key.seeder';
 import { PushController } from './push/push.controller';
 import { PushService } from './push/push.service';
+import { LiveSessions } from './live/live-sessions.service';
 import { Signals } from './signals';
 import { StreamController } from './stream/stream.controller';
 import { StreamTicketsService } from './stream/stream-tickets.service';
@@ -39,7 +40,8 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
     DemoApiKeySeeder,
     StreamTicketsService,
     OutboxAdminService,
+    LiveSessions,
   ],
-  exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService],
+  exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService, LiveSessions],
 })
 export class NotificationsModule {}
