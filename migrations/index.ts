@@ -3,6 +3,7 @@ import { CreateNotifications1763780000000 } from './1763780000000-CreateNotifica
 import { CreateOrders1763790000000 } from './1763790000000-CreateOrders';
 import { CreateApprovals1763800000000 } from './1763800000000-CreateApprovals';
 import { OutboxRetrySchedule1764600000000 } from './1764600000000-OutboxRetrySchedule';
+import { StreamTicketSessions1764610000000 } from './1764610000000-StreamTicketSessions';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CreateOrders1763790000000,
   CreateApprovals1763800000000,
   OutboxRetrySchedule1764600000000,
+  StreamTicketSessions1764610000000,
 ];
