@@ -2,6 +2,8 @@ import { CreateUsersAndRefreshTokens1763770000000 } from './1763770000000-Create
 import { CreateNotifications1763780000000 } from './1763780000000-CreateNotifications';
 import { CreateOrders1763790000000 } from './1763790000000-CreateOrders';
 import { CreateApprovals1763800000000 } from './1763800000000-CreateApprovals';
+import { OutboxRetrySchedule1764600000000 } from './1764600000000-OutboxRetrySchedule';
+import { StreamTicketSessions1764610000000 } from './1764610000000-StreamTicketSessions';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const MIGRATIONS = [
@@ -9,4 +11,6 @@ export const MIGRATIONS = [
   CreateNotifications1763780000000,
   CreateOrders1763790000000,
   CreateApprovals1763800000000,
+  OutboxRetrySchedule1764600000000,
+  StreamTicketSessions1764610000000,
 ];

@@ -100,6 +100,21 @@ describe('@herald/client against a real server', () => {
     expect(new Set(again.got.map((g) => g.n.id)).size).toBe(3);
   }, 30_000);
 
+  it('honours the server clamp of a cursor beyond every committed id: the next live event is delivered', async () => {
+    // A cursor from before a database restore: far beyond any id this database will reach in the test.
+    const storage = new MemoryCursorStorage('900000000000');
+    const bob = connect('bob', storage);
+    const positions: string[] = [];
+    bob.client.on('replay:done', (p) => positions.push(p.position));
+    await until(() => positions.length === 1, 'replay:done');
+    expect(BigInt(positions[0])).toBeLessThan(900000000000n);
+    expect(bob.client.lastSeenId).toBe(positions[0]); // adopted although lower than the stored cursor
+    const live = await createOrder('After Restore Co.');
+    await until(() => bob.got.length === 1, 'the live event after a clamped cursor');
+    expect(bob.got[0]).toMatchObject({ replayed: false, n: { data: { number: live.body.number } } });
+    expect(BigInt(bob.client.lastSeenId!)).toBeGreaterThan(BigInt(positions[0]));
+  }, 30_000);
+
   it('decides over the socket: the first decision wins, a second gets {ok:false} with a reason', async () => {
     const submitted = await server.request('POST', '/api/approvals', {
       token: users.dave.accessToken,

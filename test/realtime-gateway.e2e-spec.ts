@@ -109,7 +109,9 @@ describe('realtime gateway', () => {
     const s = await connectSocket(server.url, { token: tokens.erin, lastSeenId: '9000000000' });
     try {
       await s.waitFor(() => s.replayDone.length === 1);
-      expect(s.replayDone[0]).toEqual({ count: 0, lastId: null });
+      // The server says where it clamped the cursor, so a client can adopt it.
+      expect(s.replayDone[0]).toEqual({ count: 0, lastId: null, position: expect.stringMatching(/^\d+$/) });
+      expect(BigInt(s.replayDone[0].position!)).toBeLessThan(9000000000n);
       await recordOrderEvent(server, 'order.created', ids.alice);
       await s.waitFor(() => s.received.length === 1);
     } finally {
@@ -145,7 +147,7 @@ describe('realtime gateway', () => {
     try {
       await again.waitFor(() => again.replayDone.length === 1);
       expect(again.received.map((n) => n.type)).toEqual(['order.shipped', 'order.delivered']);
-      expect(again.replayDone[0]).toEqual({ count: 2, lastId: again.received[1].id });
+      expect(again.replayDone[0]).toEqual({ count: 2, lastId: again.received[1].id, position: again.received[1].id });
       await recordOrderEvent(server, 'order.cancelled', ids.alice, 'cancelled');
       await again.waitFor(() => again.received.length === 3);
       expect(again.received[2].type).toBe('order.cancelled');

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { MAX_SOCKETS_PER_USER, SOCKET_EVENT_BURST } from '@herald/realtime';
+import { MAX_READERS_PER_USER as MAX_SOCKETS_PER_USER } from '@herald/notifications';
+import { SOCKET_EVENT_BURST } from '@herald/realtime';
 import { loginAll, startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
 import { connectSocket, TestSocket } from './support/sockets';

@@ -6,7 +6,7 @@ export interface TestSocket {
   /** Every notification received, in arrival order. */
   received: Notification[];
   unread: number[];
-  replayDone: Array<{ count: number; lastId: string | null }>;
+  replayDone: Array<{ count: number; lastId: string | null; position?: string }>;
   /** Resolves when `predicate` holds (checked on each event), rejects after `ms`. */
   waitFor(predicate: () => boolean, ms?: number, what?: string): Promise<void>;
   close(): void;
@@ -34,7 +34,7 @@ export function connectSocket(url: string, auth: Record<string, unknown>, option
     unread.push(u.count);
     poke();
   });
-  socket.on('replay:done', (r: { count: number; lastId: string | null }) => {
+  socket.on('replay:done', (r: { count: number; lastId: string | null; position?: string }) => {
     replayDone.push(r);
     poke();
   });

@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AuthModule } from '@herald/auth';
 import { HeraldConfig, HeraldConfigModule } from '@herald/common';
-import { heraldDataSourceOptions, isTransientConnectionError, RedisModule, runMigrations } from '@herald/database';
+import { heraldDataSourceOptions, isTransientConnectionError, RedisModule, runMigrations, safeError } from '@herald/database';
 import { NotificationsModule } from '@herald/notifications';
 import { RealtimeModule } from '@herald/realtime';
 import { OrdersModule } from '@herald/orders';
@@ -28,6 +28,8 @@ export class AppModule {
             level: config.LOG_LEVEL,
             autoLogging: false,
             redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+            // Errors are logged without a failed query's parameters or row values (password hashes leaked that way).
+            serializers: { err: safeError },
             transport:
               process.stdout.isTTY && config.NODE_ENV !== 'production'
                 ? { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname,req,res' } }

@@ -2,11 +2,11 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AllExceptionsFilter, createValidationPipe, HeraldConfig, METRICS_REGISTRY } from '@herald/common';
+import { AllExceptionsFilter, createValidationPipe, HeraldConfig, METRICS_REGISTRY, refuseDeepJson, refuseNulCharacters } from '@herald/common';
 import { HeraldIoAdapter } from '@herald/realtime';
 import { AppModule } from './app.module';
 import { httpMetrics } from './metrics/http-metrics';
-import { serveWebUi } from './web-ui';
+import { securityHeaders, serveWebUi } from './web-ui';
 
 /** JSON bodies above this are refused with 413 before any handler runs. */
 export const JSON_BODY_LIMIT = '256kb';
@@ -25,7 +25,13 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
   app.useWebSocketAdapter(new HeraldIoAdapter(app, config));
   // First, so that requests refused by the body parser or by no route at all are counted too.
   app.use(httpMetrics(app.get(METRICS_REGISTRY)));
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  // Before any route, so that pages, assets, API answers and /docs all carry them.
+  app.use(securityHeaders());
+  // The depth check runs on the raw bytes before JSON.parse; the NUL check on the parsed body and query, before guards.
+  // (Nest's option type leaves `verify` out because its rawBody option uses it; Herald does not use rawBody.)
+  const jsonOptions = { limit: JSON_BODY_LIMIT, verify: refuseDeepJson };
+  app.useBodyParser('json', jsonOptions);
+  app.use(refuseNulCharacters);
   app.disable('x-powered-by');
   // With N trusted proxies, req.ip is the address N hops back in X-Forwarded-For (used by the login limits).
   app.set('trust proxy', config.TRUST_PROXY);

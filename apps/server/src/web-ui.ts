@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet, { type HelmetOptions } from 'helmet';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -18,6 +19,47 @@ export function findWebDist(): string | null {
 
 function isServerPath(path: string): boolean {
   return SERVER_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`));
+}
+
+type CspDirectives = NonNullable<Exclude<HelmetOptions['contentSecurityPolicy'], boolean | undefined>['directives']>;
+
+/**
+ * What the built UI needs and nothing more: its own scripts, stylesheet and socket (same-origin
+ * ws/wss is 'self'), the data: favicon. No inline script or style, nothing may frame it.
+ */
+export const APP_CSP: CspDirectives = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  // Herald may be reached over plain HTTP (tests, a TLS proxy in front): upgrading would break that.
+  upgradeInsecureRequests: null,
+};
+
+/** Swagger UI at /docs sets inline styles on its elements. */
+export const DOCS_CSP: CspDirectives = { ...APP_CSP, styleSrc: ["'self'", "'unsafe-inline'"] };
+
+/**
+ * Security headers on every answer (page, assets, API JSON, /docs): the CSP above, X-Frame-Options
+ * DENY, nosniff, Referrer-Policy same-origin, and helmet's other defaults except HSTS, which belongs to
+ * whatever terminates TLS (pinned over plain HTTP it would lock a deployment out of its own address).
+ */
+export function securityHeaders(): RequestHandler {
+  const common: HelmetOptions = {
+    strictTransportSecurity: false,
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'same-origin' },
+  };
+  const app = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: APP_CSP } });
+  const docs = helmet({ ...common, contentSecurityPolicy: { useDefaults: false, directives: DOCS_CSP } });
+  return (req, res, next) => (req.path === '/docs' || req.path.startsWith('/docs/') || req.path.startsWith('/docs-') ? docs : app)(req, res, next);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sameOriginPath } from '@herald/client';
 import type { Notification } from '@herald/contracts';
 import { hasKey, type Locale, translate } from './i18n';
 
@@ -29,9 +30,9 @@ export function notificationTitle(n: Notification, locale: Locale): string {
   return n.title;
 }
 
+/** Where the notification's `data.link` leads, only when it stays on this origin (see sameOriginPath). */
 export function notificationLink(n: Notification): string | null {
-  const link = (n.data as { link?: unknown }).link;
-  return typeof link === 'string' && link.startsWith('/') && !link.startsWith('//') ? link : null;
+  return sameOriginPath((n.data as { link?: unknown }).link, location.origin);
 }
 
 /** The notification's second line in the reader's language, for orders and approvals; the server's body otherwise. */

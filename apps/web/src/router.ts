@@ -1,4 +1,5 @@
 import { useEffect, type MouseEvent } from 'react';
+import { sameOriginPath } from '@herald/client';
 import { Store, useStore } from './store';
 
 /** The path of the page shown; client-side navigation with the History API. */
@@ -24,7 +25,7 @@ export function useRoute(): { path: string; query: URLSearchParams } {
 
 /** Only same-origin paths are followed: a link from a notification can never become javascript: or another site. */
 export function safePath(value: unknown): string | null {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : null;
+  return sameOriginPath(value, location.origin);
 }
 
 /** onClick for <a href>: keeps middle-click and modifier-click opening a new tab. */

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { LoginResponse, TokenPair, UserDto } from '@herald/contracts';
 import { AuthService, AuthUser } from './auth.service';
 import { LoginDto, RefreshDto } from './dto/auth.dto';
 import { CurrentUser, Public } from './guards/decorators';
-import { LoginThrottlerGuard } from './guards/login-throttler.guard';
+import { LOGIN_IP_LIMIT, LOGIN_USER_LIMIT, LoginThrottlerGuard, REFRESH_IP_LIMIT } from './guards/login-throttler.guard';
 import { toUserDto } from './users/user.entity';
 import { UsersService } from './users/users.service';
 
@@ -18,6 +19,7 @@ export class AuthController {
 
   @Public()
   @UseGuards(LoginThrottlerGuard)
+  @SkipThrottle({ [REFRESH_IP_LIMIT]: true })
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a username and password for an access and a refresh token' })
@@ -26,6 +28,9 @@ export class AuthController {
   }
 
   @Public()
+  // Public and cheap to call: limited per address so a flood cannot crowd out other callers.
+  @UseGuards(LoginThrottlerGuard)
+  @SkipThrottle({ [LOGIN_IP_LIMIT]: true, [LOGIN_USER_LIMIT]: true })
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'Spend a refresh token for a new pair; re-using a spent one revokes its session' })

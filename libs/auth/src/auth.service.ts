@@ -18,6 +18,8 @@ export interface AuthUser {
   roles: UserEntity['roles'];
   /** Expiry of the access token that authenticated this call. */
   tokenExpiresAt: Date;
+  /** The user's session epoch the token was issued in; a logout or password change moves it on. */
+  sessionEpoch: number;
 }
 
 @Injectable()
@@ -49,6 +51,7 @@ export class AuthService {
         // A spent token came back: someone holds a copy. End the whole session family and the user's access tokens.
         await this.refreshTokens.revokeFamily(outcome.familyId, manager);
         await manager.query(`UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1`, [outcome.userId]);
+        await this.sessions.record(manager, { userId: outcome.userId, kind: 'revoked' });
         return { error: 'This refresh token was already used; the session has been revoked. Log in again.', revokedUser: outcome.userId } as const;
       }
       const user = await manager.getRepository(UserEntity).findOneBy({ id: outcome.userId });
@@ -68,7 +71,10 @@ export class AuthService {
   }
 
   async logout(userId: string): Promise<void> {
-    await this.db.transaction((manager) => this.users.endAllSessions(userId, manager));
+    await this.db.transaction(async (manager) => {
+      await this.users.endAllSessions(userId, manager);
+      await this.sessions.record(manager, { userId, kind: 'revoked' });
+    });
     this.sessions.publish({ userId, kind: 'revoked' });
   }
 
@@ -88,6 +94,7 @@ export class AuthService {
       displayName: user.displayName,
       roles: user.roles,
       tokenExpiresAt: new Date(claims.exp * 1000),
+      sessionEpoch: user.sessionEpoch,
     };
   }
 

@@ -1,8 +1,10 @@
-import type { AckErrorCode, HandshakeErrorCode } from '@herald/contracts';
+import type { AckErrorCode, ConnectErrorCode, SessionCloseReason } from '@herald/contracts';
 
 export type ClientErrorCode =
-  | HandshakeErrorCode
+  | ConnectErrorCode
   | AckErrorCode
+  /** The server ended the session (`session:closed`): logout elsewhere, password change, disabled account… */
+  | SessionCloseReason
   /** A call needs a live connection and there is none. */
   | 'offline'
   /** The server did not answer an emit within the ack timeout. */

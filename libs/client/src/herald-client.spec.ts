@@ -24,7 +24,7 @@ describe('HeraldClient (against a contract stand-in server)', () => {
   let http: HttpServer;
   let io: Server<ClientToServerEvents, ServerToClientEvents>;
   let url: string;
-  const handshakes: { token?: string; lastSeenId?: string }[] = [];
+  const handshakes: { token?: string; lastSeenId?: string; at: number }[] = [];
   let onConnection: (socket: Socket<ClientToServerEvents, ServerToClientEvents>) => void;
   let refuse: ((auth: { token?: string }) => string | null) | null;
   let client: HeraldClient | undefined;
@@ -37,10 +37,11 @@ describe('HeraldClient (against a contract stand-in server)', () => {
     io = new Server(http);
     io.use((socket, next) => {
       const auth = socket.handshake.auth as { token?: string; lastSeenId?: string };
-      handshakes.push({ ...auth });
+      handshakes.push({ ...auth, at: Date.now() });
       const code = refuse?.(auth) ?? null;
       if (!code) return next();
-      next(Object.assign(new Error('unauthorized'), { data: { code } }));
+      // As Herald does: a refusal that is not about the credentials says so in the message too.
+      next(Object.assign(new Error(code === 'unavailable' ? code : 'unauthorized'), { data: { code, message: `refused: ${code}` } }));
     });
     io.on('connection', (socket) => onConnection(socket));
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -131,5 +132,116 @@ describe('HeraldClient (against a contract stand-in server)', () => {
     expect(await client.markRead(['1', '2'])).toEqual({ ok: true, unread: 8 });
     expect(client.unread.get()).toBe(8);
     expect(await client.decide({ id: '1', decision: 'approve', version: 1 })).toEqual({ ok: false, error: { code: 'conflict', message: 'Already decided by carol.' } });
+  });
+
+  it('retries a handshake refused as unavailable with a growing back-off, never going offline, then connects', async () => {
+    refuse = () => (handshakes.length <= 2 ? 'unavailable' : null);
+    const errors: string[] = [];
+    const states: string[] = [];
+    const refreshToken = jest.fn(async () => jwt(inSeconds(900), 1));
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), refreshToken, autoConnect: false });
+    client.on('error', (e) => errors.push(e.code));
+    client.state.subscribe((s) => states.push(s));
+    client.connect();
+    await until(() => client!.state.get() === 'connected', 6000);
+    expect(handshakes).toHaveLength(3);
+    const gaps = [handshakes[1].at - handshakes[0].at, handshakes[2].at - handshakes[1].at];
+    expect(gaps[0]).toBeGreaterThanOrEqual(750); // about a second, jittered: not at once
+    expect(gaps[1]).toBeGreaterThanOrEqual(1500); // then about twice that
+    expect(errors).toEqual(['unavailable', 'unavailable']);
+    expect(states.slice(1)).not.toContain('offline');
+    expect(refreshToken).not.toHaveBeenCalled(); // the token was never the problem
+  }, 10_000);
+
+  it('keeps retrying, slowly, when the user has too many readers', async () => {
+    refuse = () => 'too_many_readers';
+    const errors: string[] = [];
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)) });
+    client.on('error', (e) => errors.push(e.code));
+    await until(() => errors.length === 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(client.state.get()).toBe('reconnecting');
+    expect(handshakes).toHaveLength(1); // the next attempt is about 30 s away
+  });
+
+  it('honours a clamped cursor: replayed ids below it are delivered and the server position becomes the cursor', async () => {
+    let live: Socket<ClientToServerEvents, ServerToClientEvents> | undefined;
+    onConnection = (socket) => {
+      live = socket;
+      if ((socket.handshake.auth as { lastSeenId?: string }).lastSeenId === undefined) return;
+      // Stored cursor 1000 is beyond every committed id: the server replays after its own position (4).
+      for (const id of ['5', '6', '6', '7']) socket.emit('notification', note(id));
+      socket.emit('replay:done', { count: 3, lastId: '7', position: '7' });
+    };
+    const storage = new MemoryCursorStorage('1000');
+    const got: [string, boolean][] = [];
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), storage });
+    client.on('notification', (n, { replayed }) => got.push([n.id, replayed]));
+    await until(() => client!.missed.get() === 3);
+    expect(handshakes[0].lastSeenId).toBe('1000');
+    expect(got).toEqual([['5', true], ['6', true], ['7', true]]);
+    expect(storage.get()).toBe('7');
+    for (const id of ['7', '6', '8']) live!.emit('notification', note(id)); // live: duplicates and older ids dropped
+    await until(() => got.length === 4);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.slice(3)).toEqual([['8', false]]);
+    expect(storage.get()).toBe('8');
+  });
+
+  it('adopts a server position lower than the cursor even when nothing was replayed', async () => {
+    onConnection = (socket) => socket.emit('replay:done', { count: 0, lastId: null, position: '0' });
+    const storage = new MemoryCursorStorage('1000');
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), storage });
+    await until(() => storage.get() === '0');
+  });
+
+  it('stops, offline, when the server closes the session as revoked, and does not reconnect', async () => {
+    onConnection = (socket) => {
+      socket.emit('session:closed', { reason: 'session_revoked', message: 'Signed out.' });
+      socket.disconnect(true);
+    };
+    const errors: string[] = [];
+    const closed: string[] = [];
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), socketOptions: { reconnectionDelay: 50 } });
+    client.on('error', (e) => errors.push(e.code));
+    client.on('closed', (c) => closed.push(c.reason));
+    await until(() => errors.length > 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(closed).toEqual(['session_revoked']);
+    expect(errors).toEqual(['session_revoked']);
+    expect(client.state.get()).toBe('offline');
+    expect(handshakes).toHaveLength(1);
+  });
+
+  it('comes back after a pause when closed as a slow reader, with the same token', async () => {
+    onConnection = (socket) => {
+      if (handshakes.length > 1) return;
+      socket.emit('session:closed', { reason: 'slow_reader', message: 'Too far behind.' });
+      socket.disconnect(true);
+    };
+    const refreshToken = jest.fn(async () => jwt(inSeconds(900), 1));
+    const closed: string[] = [];
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), refreshToken });
+    client.on('closed', (c) => closed.push(c.reason));
+    await until(() => handshakes.length === 2 && client!.state.get() === 'connected', 4000);
+    expect(handshakes[1].at - handshakes[0].at).toBeGreaterThanOrEqual(750);
+    expect(closed).toEqual(['slow_reader']);
+    expect(refreshToken).not.toHaveBeenCalled();
+  });
+
+  it('reconnects at once with a fresh token after auth_expired (announced under both names)', async () => {
+    onConnection = (socket) => {
+      if (handshakes.length > 1) return;
+      socket.emit('auth_expired', { message: 'Token expired.' });
+      socket.emit('auth:expired', { message: 'Token expired.' });
+      socket.disconnect(true);
+    };
+    const fresh = jwt(inSeconds(900), 1);
+    const closed: string[] = [];
+    client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)), refreshToken: async () => fresh });
+    client.on('closed', (c) => closed.push(c.reason));
+    await until(() => handshakes.length === 2 && client!.state.get() === 'connected');
+    expect(handshakes[1].token).toBe(fresh);
+    expect(closed).toEqual(['token_expired']);
   });
 });

@@ -7,10 +7,13 @@ import type {
   HandshakeAuth,
   Notification,
   ServerToClientEvents,
+  SessionClosed,
+  SessionCloseReason,
 } from '@herald/contracts';
 import { HeraldClientError } from './errors';
-import { maxId, SeenIds } from './ids';
+import { compareIds, maxId, SeenIds } from './ids';
 import { ObservableValue, type ReadonlyValue } from './observable';
+import { RETRY_POLICIES, retryDelay } from './retry';
 import { type CursorStorage, MemoryCursorStorage } from './storage';
 import { readTokenExpiry, RefreshScheduler } from './token';
 
@@ -30,6 +33,11 @@ export interface HeraldClientEvents {
   connected: () => void;
   /** Something went wrong that the app may want to show (refused handshake, failed refresh). */
   error: (error: HeraldClientError) => void;
+  /**
+   * The server ended this connection and said why. `session_revoked` and `user_disabled` stop the
+   * client (state `offline`, log in again, then `connect()`); the other reasons reconnect by themselves.
+   */
+  closed: (closed: SessionClosed) => void;
 }
 
 export interface HeraldClientOptions {
@@ -58,8 +66,12 @@ type Handlers = { [E in keyof HeraldClientEvents]: Set<HeraldClientEvents[E]> };
 
 /** If the server never says `replay:done` (older server), stop treating arrivals as replayed after this. */
 const REPLAY_GRACE_MS = 15_000;
-/** A connection that stays up this long resets the token-retry back-off. */
+/** A connection that stays up this long resets the retry back-off. */
 const STABLE_CONNECTION_MS = 30_000;
+/** Reasons after which reconnecting would only be refused again: the user must sign in anew. */
+const FINAL_CLOSE_REASONS: readonly SessionCloseReason[] = ['session_revoked', 'user_disabled'];
+/** Connect-error codes that say "not now", not "not you" (`too_many_sockets` is the older server's name). */
+const TOO_MANY_READERS = ['too_many_readers', 'too_many_sockets'];
 
 /**
  * A typed Herald connection: keeps the token fresh in-band, resumes from `lastSeenId` after any
@@ -70,7 +82,7 @@ export class HeraldClient {
   private readonly stateValue = new ObservableValue<ConnectionState>('offline');
   private readonly unreadValue = new ObservableValue<number | null>(null);
   private readonly missedValue = new ObservableValue<number>(0);
-  private readonly handlers: Handlers = { notification: new Set(), unread: new Set(), 'replay:done': new Set(), connected: new Set(), error: new Set() };
+  private readonly handlers: Handlers = { notification: new Set(), unread: new Set(), 'replay:done': new Set(), connected: new Set(), error: new Set(), closed: new Set() };
   private readonly storage: CursorStorage;
   private readonly seen: SeenIds;
   private readonly scheduler: RefreshScheduler;
@@ -79,6 +91,10 @@ export class HeraldClient {
   private wantFreshToken = false;
   private tokenFailed = false;
   private replaying = false;
+  /** The highest id delivered during the current replay, which may be below a clamped cursor. */
+  private replayHigh: string | null = null;
+  /** Why the server said it is closing this connection (`session:closed`, `auth_expired`). */
+  private closeReason: SessionCloseReason | null = null;
   private replayTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
@@ -189,6 +205,7 @@ export class HeraldClient {
     this.tokenFailed = false;
     const lastSeenId = this.storage.get();
     this.replaying = lastSeenId !== null;
+    this.replayHigh = null;
     return lastSeenId !== null ? { token, lastSeenId } : { token };
   }
 
@@ -199,6 +216,7 @@ export class HeraldClient {
   private wireSocket(): void {
     const socket = this.socket;
     socket.on('connect', () => {
+      this.closeReason = null;
       this.stateValue.set('connected');
       if (this.token) this.scheduler.schedule(this.token);
       clearTimeout(this.stableTimer);
@@ -211,27 +229,48 @@ export class HeraldClient {
       this.scheduler.cancel();
       clearTimeout(this.stableTimer);
       if (this.closed) return this.stateValue.set('offline');
-      // The server ends sockets whose token expired: come back with a fresh one (a revoked session will be refused then).
-      if (reason === 'io server disconnect') return this.retryWithFreshToken();
+      if (reason === 'io server disconnect') {
+        // A reader dropped for being slow, or by a server going down, comes back after a pause, not at once.
+        if (this.closeReason === 'slow_reader' || this.closeReason === 'server_shutdown') return this.retry('unavailable');
+        // The server ends sockets whose token expired: come back with a fresh one (a revoked session will be refused then).
+        return this.retry('token');
+      }
       this.stateValue.set(socket.active ? 'reconnecting' : 'offline');
     });
-    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+    socket.on('connect_error', (err: Error & { data?: { code?: string; message?: string } }) => {
       if (this.closed) return;
       if (socket.active) return this.stateValue.set('reconnecting');
-      const code = err.data?.code;
-      if (code === 'token_expired' || this.tokenFailed) return this.retryWithFreshToken();
+      const code = err.data?.code ?? err.message;
+      if (code === 'token_expired' || this.tokenFailed) return this.retry('token');
       // A cursor the server cannot read (corrupted storage) would refuse every attempt: drop it and try again.
       if (code === 'bad_request' && this.storage.get() !== null) {
         this.storage.clear();
-        return this.retryWithFreshToken();
+        return this.retry('token');
+      }
+      const why = err.data?.message ?? err.message;
+      // The server could not check the credentials (database down, starting, stopping): nothing is wrong with them.
+      if (code === 'unavailable') {
+        this.retry('unavailable');
+        return this.report(new HeraldClientError('unavailable', `The server is unavailable, retrying: ${why}`, err));
+      }
+      // A slot frees when another tab or device closes; a tab that gave up would need a reload to get it.
+      if (TOO_MANY_READERS.includes(code)) {
+        this.retry('tooManyReaders');
+        return this.report(new HeraldClientError('too_many_readers', `Too many open connections for this user, retrying later: ${why}`, err));
       }
       this.stateValue.set('offline');
       const known = code === 'missing_token' || code === 'invalid_token' || code === 'user_disabled' || code === 'bad_request';
       this.report(new HeraldClientError(known ? code : 'unauthorized', `The server refused the connection: ${code ?? err.message}.`, err));
     });
     socket.on('notification', (notification) => {
-      if (!this.seen.accept(notification.id, this.storage.get())) return;
-      this.storage.set(notification.id);
+      // A replay holds only ids after the server's own position, which may be below our cursor (clamped):
+      // while it lasts, only the recent-ids memory decides what is a duplicate.
+      if (!this.seen.accept(notification.id, this.replaying ? null : this.storage.get())) return;
+      if (!this.replaying) this.storage.set(notification.id);
+      else if (this.replayHigh === null || compareIds(notification.id, this.replayHigh) > 0) {
+        this.replayHigh = notification.id;
+        this.storage.set(notification.id);
+      }
       this.emit('notification', notification, { replayed: this.replaying });
     });
     socket.on('unread', (payload) => {
@@ -241,18 +280,37 @@ export class HeraldClient {
     socket.on('replay:done', (payload) => {
       this.replaying = false;
       clearTimeout(this.replayTimer);
-      if (payload.lastId) this.advanceCursor(payload.lastId);
+      // The server's position is the cursor from now on, also when lower than ours (it clamped a cursor beyond its ids).
+      if (typeof payload.position === 'string' && /^\d+$/.test(payload.position)) this.storage.set(payload.position);
+      else if (payload.lastId) this.advanceCursor(payload.lastId);
       this.missedValue.set(payload.count);
       this.emit('replay:done', payload);
     });
+    socket.on('session:closed', (payload) => this.sessionClosed(payload));
+    const expired = (payload: { message: string }) => this.sessionClosed({ reason: 'token_expired', message: payload.message });
+    socket.on('auth_expired', expired);
+    socket.on('auth:expired', expired);
   }
 
-  /** Reconnects with a new token, at once the first time and then with a growing, jittered delay. */
-  private retryWithFreshToken(): void {
+  /** The server is about to close this connection: say why, and stop for good when reconnecting cannot help. */
+  private sessionClosed(payload: SessionClosed): void {
+    // One close may be announced under several names (auth_expired, auth:expired, session:closed): report it once.
+    if (this.closed || payload.reason === this.closeReason) return;
+    this.closeReason = payload.reason;
+    this.emit('closed', payload);
+    if (!FINAL_CLOSE_REASONS.includes(payload.reason)) return; // the disconnect that follows reconnects
+    this.closed = true;
+    this.clearTimers();
+    this.socket.disconnect();
+    this.stateValue.set('offline');
+    this.report(new HeraldClientError(payload.reason, `The server ended the session (${payload.reason}): sign in again. ${payload.message}`.trim()));
+  }
+
+  /** Reconnects after a growing, jittered delay (see RETRY_POLICIES); a token refusal also asks for a fresh token. */
+  private retry(kind: keyof typeof RETRY_POLICIES): void {
     this.stateValue.set('reconnecting');
-    this.wantFreshToken = true;
-    const attempt = this.retryAttempts++;
-    const delay = attempt === 0 ? 0 : Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+    if (kind === 'token') this.wantFreshToken = true;
+    const delay = retryDelay(RETRY_POLICIES[kind], this.retryAttempts++);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
       if (!this.closed && !this.socket.connected && !this.socket.active) this.socket.connect();

@@ -4,3 +4,5 @@ export * from './ids';
 export * from './observable';
 export * from './storage';
 export * from './token';
+export * from './retry';
+export * from './links';

@@ -7,3 +7,6 @@ export * from './metrics/metrics-registry';
 export * from './money';
 export * from './http/cursor';
 export * from './timing';
+export * from './http/ids';
+export * from './http/json-depth';
+export * from './http/nul-character';

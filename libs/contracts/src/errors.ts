@@ -19,7 +19,9 @@ export type HandshakeErrorCode = (typeof HANDSHAKE_ERROR_CODES)[number];
 export const UNAVAILABLE = 'unavailable';
 
 /** Every `err.data.code` a `connect_error` can carry, credentials or not. */
-export type ConnectErrorCode = HandshakeErrorCode | typeof UNAVAILABLE | 'bad_request' | 'too_many_readers';
+export type ConnectErrorCode = HandshakeErrorCode | typeof UNAVAILABLE | 'bad_request' | 'too_many_sockets';
+/** `code` of a 429 from the SSE route when the user already has the maximum of live readers. */
+export const TOO_MANY_READERS = 'too_many_readers';
 
 /** `code` of a 401 answer: a handshake code, or `invalid_credentials` for a failed login. */
 export type AuthErrorCode = HandshakeErrorCode | 'invalid_credentials';

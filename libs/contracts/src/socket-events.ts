@@ -37,7 +37,9 @@ export type SessionCloseReason =
   /** The reader stopped reading: its unsent data stayed over the limit. Reconnect to resume from the cursor. */
   | 'slow_reader'
   /** The server is shutting down; reconnect (another instance may answer). */
-  | 'server_shutdown';
+  | 'server_shutdown'
+  /** The server could not serve the reader (its database did not answer); reconnect with backoff. */
+  | 'unavailable';
 
 export interface SessionClosed {
   reason: SessionCloseReason;

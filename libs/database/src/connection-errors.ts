@@ -43,3 +43,57 @@ export function describeConnectionError(err: unknown, url: string | undefined): 
   }
   return `Cannot connect to ${where} (${EXPLAINED[code]}). Check DATABASE_URL, or unset it to use the embedded database.`;
 }
+
+/** Codes that say the database cannot be reached right now (network, shutdown, crash recovery, too many clients). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down)
+  '53300', // too_many_connections
+]);
+/** What pg and pg-pool say, without a code, when a connection is lost or cannot be had in time. */
+const UNAVAILABLE_MESSAGE =
+  /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error and is not queryable/i;
+
+/** Codes of a transaction that lost a race or waited too long: the same request may well succeed a moment later. */
+const BUSY_CODES = new Set([
+  '55P03', // lock_not_available (lock_timeout)
+  '57014', // query_canceled (statement_timeout)
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '25P03', // idle_in_transaction_session_timeout
+]);
+
+/** The error itself and what it wraps (TypeORM's QueryFailedError keeps the driver's error as driverError). */
+function* causes(err: unknown): Generator<{ code?: unknown; message?: unknown }> {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const e = current as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+    yield e;
+    current = e.driverError ?? e.cause;
+  }
+}
+
+/** True when the database could not be reached or the connection was lost: answer 503 and retry later. */
+export function isDatabaseUnavailableError(err: unknown): boolean {
+  for (const e of causes(err)) {
+    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** True for a lock, statement or serialization timeout/conflict: retryable, and not the caller's fault. */
+export function isDatabaseBusyError(err: unknown): boolean {
+  for (const e of causes(err)) {
+    if (typeof e.code === 'string' && BUSY_CODES.has(e.code)) return true;
+  }
+  return false;
+}

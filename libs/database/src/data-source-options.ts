@@ -1,5 +1,8 @@
 import type { DataSourceOptions, MixedList } from 'typeorm';
 
+/** How long getting a pooled connection may take before the request fails (503). */
+export const DATABASE_CONNECT_TIMEOUT_MS = 3000;
+
 export interface HeraldDataSourceInput {
   url: string;
   embedded: boolean;
@@ -30,7 +33,8 @@ export function heraldDataSourceOptions(input: HeraldDataSourceInput): DataSourc
     extra: {
       // The embedded database is one PGlite instance: one connection avoids interleaving transactions.
       max: input.embedded ? 1 : input.poolSize,
-      connectionTimeoutMillis: 10_000,
+      // A database that cannot be reached is answered 503 within a few seconds, not after a long hang.
+      connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
     },
   };

@@ -4,3 +4,5 @@ export * from './migrate';
 export * from './connection-errors';
 export * from './redis-connection';
 export * from './reachable';
+export * from './advisory-locks';
+export * from './log-serializers';

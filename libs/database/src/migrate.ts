@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { ADVISORY_LOCKS } from './advisory-locks';
 
-// Any constant that no other advisory lock of Herald uses.
-const MIGRATION_LOCK_KEY = 4_242_001;
+const MIGRATION_LOCK_KEY = ADVISORY_LOCKS.migrations;
 
 /**
  * Runs pending migrations. On a shared PostgreSQL several instances may boot at once, so the run is

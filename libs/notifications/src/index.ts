@@ -12,3 +12,6 @@ export { readerOf } from './inbox/inbox.controller';
 export * from './push/online-users';
 export * from './push/api-keys.service';
 export * from './push/push.dto';
+export * from './live/live-session';
+export * from './live/live-sessions.service';
+export * from './live/live-transport';

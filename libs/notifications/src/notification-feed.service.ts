@@ -25,6 +25,19 @@ interface Subscription {
   cursor: bigint;
   live: boolean;
   closed: boolean;
+  /**
+   * While replaying: what the tailer offered this reader meanwhile, in id order (null once it
+   * overflowed; the replay then reads those ids from the database instead).
+   */
+  pending: StoredNotification[] | null;
+}
+
+/** Notifications held for one replaying reader before it goes live; past this it reads them from the database. */
+export const MAX_PENDING_PER_READER = 1000;
+
+export interface AttachOptions {
+  /** Resolves when the reader can take the next replay page (its transport's buffer is below its bound). */
+  pace?: () => Promise<void>;
 }
 
 export interface AttachResult {
@@ -87,17 +100,19 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
 
   /**
    * Registers a reader. Without `lastSeenId` it gets only what is committed from now on. With it,
-   * it first gets every notification after that id it may see, in order, then live ones: the
-   * reader stays off the live path while replaying, and goes live only when the tailer has not
-   * moved past the point the last replay query was sure to include.
+   * it first gets every notification after that id it may see, in order, then live ones. While it
+   * replays, what the tailer offers it is held (bounded); once a replay page comes back short,
+   * everything up to the tailer's position when that query began was in it, and everything after
+   * is in the held list, so the reader goes live at once, whatever the traffic: no gap, no repeat.
    */
-  async attach(sub: FeedSubscriber, lastSeenId?: string): Promise<AttachResult> {
-    const s: Subscription = { sub, cursor: this.lastId, live: false, closed: false };
+  async attach(sub: FeedSubscriber, lastSeenId?: string, options: AttachOptions = {}): Promise<AttachResult> {
+    const s: Subscription = { sub, cursor: this.lastId, live: false, closed: false, pending: [] };
     this.subscriptions.set(sub, s);
     this.index(s, sub.rooms);
     const detach = () => this.detach(sub);
     if (lastSeenId === undefined) {
       s.live = true;
+      s.pending = null;
       return { replayed: 0, lastId: null, position: s.cursor.toString(), detach };
     }
     s.cursor = BigInt(lastSeenId);
@@ -106,28 +121,38 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
     if (s.cursor > committed) s.cursor = committed;
     let replayed = 0;
     let lastId: string | null = null;
+    const deliver = (n: StoredNotification) => {
+      s.sub.deliver(toNotification(n, s.sub.rooms), 'replay');
+      s.cursor = BigInt(n.id);
+      lastId = n.id;
+      replayed++;
+    };
     for (;;) {
       if (s.closed) break;
-      const horizon = this.lastId;
+      if (options.pace) await options.pace();
+      if (s.closed) break;
+      // Held arrivals are complete from here on only if the list has not overflowed since.
+      if (s.pending === null) s.pending = [];
+      const heldFromStart = s.pending;
       const page = await this.store.visibleAfter(sub.rooms, s.cursor.toString(), REPLAY_PAGE);
       for (const n of page) {
         if (s.closed) break;
-        sub.deliver(toNotification(n, sub.rooms), 'replay');
-        s.cursor = BigInt(n.id);
-        lastId = n.id;
-        replayed++;
+        deliver(n);
       }
       this.metrics.delivered?.inc({ mode: 'replay' }, page.length);
+      if (s.closed) break;
       if (page.length === REPLAY_PAGE) {
         await yieldToEventLoop(); // let other sockets breathe between pages of a long backlog
         continue;
       }
-      // Everything up to `horizon` was committed before the query began, so the query saw it.
-      if (this.lastId === horizon) {
-        if (s.cursor < horizon) s.cursor = horizon;
-        s.live = true;
-        break;
-      }
+      if (s.pending !== heldFromStart) continue; // overflowed meanwhile: read the rest from the database
+      // The short page held everything visible up to the tail's position when it began; the held
+      // list has everything the tailer offered since. Switch synchronously, so nothing falls between.
+      for (const n of heldFromStart) if (BigInt(n.id) > s.cursor) deliver(n);
+      s.pending = null;
+      if (s.cursor < this.lastId) s.cursor = this.lastId;
+      s.live = true;
+      break;
     }
     return { replayed, lastId, position: s.cursor.toString(), detach };
   }
@@ -184,7 +209,11 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
       for (const s of set) {
         if (seen.has(s)) continue; // a reader in several addressed rooms gets it once
         seen.add(s);
-        if (!s.live || s.closed || id <= s.cursor) continue;
+        if (s.closed || id <= s.cursor) continue;
+        if (!s.live) {
+          if (s.pending && s.pending.push(n) > MAX_PENDING_PER_READER) s.pending = null;
+          continue;
+        }
         s.cursor = id;
         try {
           s.sub.deliver(toNotification(n, s.sub.rooms), 'live');

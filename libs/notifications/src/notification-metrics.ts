@@ -25,7 +25,16 @@ export class NotificationMetrics {
       help: 'Domain events committed but not yet turned into notifications',
       registers: [registry],
       async collect() {
-        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE processed_at IS NULL`);
+        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE processed_at IS NULL AND parked_at IS NULL`);
+        this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'herald_outbox_parked',
+      help: 'Domain events no audience rule can render, set aside until an admin requeues them (GET /api/admin/outbox?state=parked)',
+      registers: [registry],
+      async collect() {
+        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE parked_at IS NOT NULL`);
         this.set(n);
       },
     });

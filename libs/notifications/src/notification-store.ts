@@ -2,9 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Notification } from '@herald/contracts';
+import { ADVISORY_LOCKS } from '@herald/database';
 
 /** Serialises every writer of notifications, so ids become visible in the order they grow (invariant 2). */
-const NOTIFICATION_WRITER_LOCK = 4_242_002;
+const NOTIFICATION_WRITER_LOCK = ADVISORY_LOCKS.notificationWriter;
+/** How long a writer may wait for the lock: longer than a stalled holder survives, so waiters outlast it. */
+export const WRITER_LOCK_TIMEOUT_MS = 5000;
+/** How long one statement of a writer transaction may run. */
+export const WRITER_STATEMENT_TIMEOUT_MS = 5000;
+/** How long a writer transaction may sit idle holding the lock before PostgreSQL ends its session. */
+export const WRITER_IDLE_TIMEOUT_MS = 2000;
 
 /** A notification as stored, with every room it is addressed to. */
 export interface StoredNotification {
@@ -80,6 +87,13 @@ export class NotificationStore {
    * happens under it, so a transaction that got id N has committed before one can get N+1.
    */
   async lockWriter(manager: EntityManager): Promise<void> {
+    // Bounds the lock's holders and waiters: a holder that stalls (frozen process, idle in the transaction) has its
+    // session ended by PostgreSQL, and a waiter gives up (outbox backoff, or 503 for a push) instead of queueing forever.
+    await manager.query(
+      `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
+              set_config('idle_in_transaction_session_timeout', $3, true)`,
+      [`${WRITER_LOCK_TIMEOUT_MS}ms`, `${WRITER_STATEMENT_TIMEOUT_MS}ms`, `${WRITER_IDLE_TIMEOUT_MS}ms`],
+    );
     await manager.query('SELECT pg_advisory_xact_lock($1)', [NOTIFICATION_WRITER_LOCK]);
   }
 

@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AuthModule } from '@herald/auth';
+import { OutboxAdminController } from './admin/outbox-admin.controller';
+import { OutboxAdminService } from './admin/outbox-admin.service';
 import { DomainEvents } from './domain-events.service';
 import { InboxController } from './inbox/inbox.controller';
 import { InboxService } from './inbox/inbox.service';
@@ -13,6 +15,7 @@ import { ApiKeysService } from './push/api-keys.service';
 import { DemoApiKeySeeder } from './push/demo-api-key.seeder';
 import { PushController } from './push/push.controller';
 import { PushService } from './push/push.service';
+import { LiveSessions } from './live/live-sessions.service';
 import { Signals } from './signals';
 import { StreamController } from './stream/stream.controller';
 import { StreamTicketsService } from './stream/stream-tickets.service';
@@ -21,7 +24,7 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
 @Global()
 @Module({
   imports: [AuthModule],
-  controllers: [InboxController, PushController, StreamController],
+  controllers: [InboxController, PushController, StreamController, OutboxAdminController],
   providers: [
     DomainEvents,
     Signals,
@@ -36,7 +39,9 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
     PushService,
     DemoApiKeySeeder,
     StreamTicketsService,
+    OutboxAdminService,
+    LiveSessions,
   ],
-  exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService],
+  exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService, LiveSessions],
 })
 export class NotificationsModule {}

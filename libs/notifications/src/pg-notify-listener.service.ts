@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
+import { SESSION_CHANNEL, SessionEvents } from '@herald/auth';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NOTIFICATIONS_CHANNEL, OUTBOX_CHANNEL, Signals } from './signals';
 
 /**
  * On PostgreSQL, one dedicated connection LISTENs for commits made by other instances and wakes
- * the dispatcher and the feed at once. If it drops, it reconnects with backoff; meanwhile polling
+ * the dispatcher and the feed at once; it also carries session events (logout, disable, role change)
+ * between instances. If it drops, it reconnects with backoff; meanwhile polling
  * keeps everything moving. Not used with the embedded database, whose NOTIFY reaches no one else.
  */
 @Injectable()
@@ -15,9 +17,11 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
   private stopped = false;
   private retryTimer?: NodeJS.Timeout;
   private failures = 0;
+  private everConnected = false;
 
   constructor(
     private readonly signals: Signals,
+    private readonly sessions: SessionEvents,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -38,20 +42,33 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
     client.on('notification', (msg) => {
       if (msg.channel === OUTBOX_CHANNEL) this.signals.outboxCommitted();
       else if (msg.channel === NOTIFICATIONS_CHANNEL) this.signals.notificationsCommitted();
+      else if (msg.channel === SESSION_CHANNEL && msg.payload) this.sessions.receive(msg.payload);
     });
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'LISTEN connection lost; reconnecting (polling covers the gap)');
       this.scheduleReconnect(client);
     });
+    // A server that closes the connection cleanly (a fast shutdown) may end it without an error.
+    client.on('end', () => {
+      if (this.client === client) {
+        this.log.warn('LISTEN connection ended; reconnecting (polling covers the gap)');
+        this.scheduleReconnect(client);
+      }
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       await client.query(`LISTEN ${NOTIFICATIONS_CHANNEL}`);
+      await client.query(`LISTEN ${SESSION_CHANNEL}`);
+      const reconnected = this.failures > 0 || this.everConnected;
       this.client = client;
       this.failures = 0;
+      this.everConnected = true;
       // Anything committed while we were not listening is picked up now.
       this.signals.outboxCommitted();
       this.signals.notificationsCommitted();
+      // Session events sent while we were away were missed: re-check live readers against the database.
+      if (reconnected) this.sessions.requestResync('session bus reconnected');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not LISTEN; retrying (polling covers the gap)');
       this.scheduleReconnect(client);

@@ -55,7 +55,7 @@ export class WakeableLoop {
       this.failures = 0;
     } catch (err) {
       this.failures++;
-      delay = Math.min(this.pollMs * 2 ** this.failures, 30_000);
+      delay = Math.min(this.pollMs * 2 ** this.failures, 5_000);
       this.log.error({ err, retryInMs: delay }, `${this.name} failed; retrying`);
     } finally {
       this.running = false;

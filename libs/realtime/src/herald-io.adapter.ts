@@ -1,9 +1,11 @@
-import { INestApplicationContext } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Registry } from 'prom-client';
 import type { Server, ServerOptions } from 'socket.io';
-import type { HeraldConfig } from '@herald/common';
+import { HeraldConfig, METRICS_REGISTRY } from '@herald/common';
 import { RedisConnection } from '@herald/database';
+import { adapterErrorsCounter } from './realtime-metrics';
+import { SafeRedisAdapter } from './safe-redis-adapter';
 
 /** Socket.IO messages from clients are small acks and commands: anything larger is refused. */
 export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
@@ -14,6 +16,9 @@ export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
  * and server-side events reach every instance).
  */
 export class HeraldIoAdapter extends IoAdapter {
+  private readonly log = new Logger('SocketAdapter');
+  private redisAdapter?: SafeRedisAdapter;
+
   constructor(
     private readonly context: INestApplicationContext,
     private readonly config: HeraldConfig,
@@ -28,13 +33,15 @@ export class HeraldIoAdapter extends IoAdapter {
    */
   override async close(server: Server): Promise<void> {
     server.local.disconnectSockets(true);
-    await server.of('/').adapter.close();
+    // Every namespace's adapter: the shared Redis reader stops only when the last one is closed.
+    for (const nsp of server._nsps.values()) await nsp.adapter.close();
+    this.redisAdapter?.close();
     server.engine.close();
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const origins = this.config.corsOrigins;
-    const redis = this.context.get(RedisConnection, { strict: false }).client;
+    const redis = this.context.get(RedisConnection, { strict: false });
     return super.createIOServer(port, {
       ...(options as ServerOptions),
       serveClient: false,
@@ -45,8 +52,8 @@ export class HeraldIoAdapter extends IoAdapter {
       pingTimeout: 20_000,
       connectTimeout: 10_000,
       cors: origins === '*' ? { origin: true, credentials: true } : origins.length ? { origin: origins, credentials: true } : undefined,
-      ...(redis
-        ? { adapter: createAdapter(redis, {
+      ...(redis.client
+        ? { adapter: this.safeRedisAdapter(redis).factory({
               streamName: `${this.config.REDIS_PREFIX}:socket.io`,
               channelPrefix: `${this.config.REDIS_PREFIX}:socket.io`,
               // The stream reader blocks this long; shorter lets a stopping instance close its connection sooner.
@@ -54,5 +61,21 @@ export class HeraldIoAdapter extends IoAdapter {
             }) }
         : {}),
     });
+  }
+
+  /** The Redis Streams adapter behind a guard: a Redis outage is counted and logged, never a crash. */
+  private safeRedisAdapter(redis: RedisConnection): SafeRedisAdapter {
+    const registry = this.context.get<symbol, Registry | undefined>(METRICS_REGISTRY, { strict: false });
+    const errors = registry ? adapterErrorsCounter(registry) : undefined;
+    let lastLog = 0;
+    this.redisAdapter = new SafeRedisAdapter(redis, (reason, operation, err) => {
+      errors?.inc({ reason });
+      // At most one line a few seconds: under load an outage fails every publish.
+      if (Date.now() - lastLog < 5000) return;
+      lastLog = Date.now();
+      const cause = err instanceof Error ? err.message : String(err);
+      this.log.warn({ reason, operation, cause }, `Socket.IO adapter: ${operation} ${reason === 'refused' ? 'skipped, Redis is not ready' : 'failed'} (${cause}); local delivery is unaffected`);
+    });
+    return this.redisAdapter;
   }
 }

@@ -1,24 +1,31 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Server } from 'socket.io';
-import { HERALD_CONFIG, HeraldConfig, withTimeout } from '@herald/common';
+import { withTimeout } from '@herald/common';
+import { RedisConnection } from '@herald/database';
 import type { SocketData } from './socket-auth';
 
 const PRESENCE_QUERY = 'herald:presence';
-/** How long to wait for the other instances' answers before counting without them. */
+/** How long to wait for the other instances' answers, while Redis is up, before counting without them. */
 const PRESENCE_TIMEOUT_MS = 2000;
 
 /**
  * Who is online: users with at least one live socket, on any instance. Each instance answers from its
- * own room index (no socket objects are serialised); other instances are asked through the adapter.
+ * own room index (no socket objects are serialised); other instances are asked through the adapter,
+ * only while Redis is connected: without it this instance answers for itself, at once.
  */
 @Injectable()
 export class Presence {
   private server?: Server;
+  /** Questions waiting for other instances; settled early (this instance only) when Redis is lost. */
+  private readonly pending = new Set<() => void>();
 
-  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
+  constructor(@Optional() private readonly redis?: RedisConnection) {}
 
   bind(server: Server): void {
     this.server = server;
+    this.redis?.onLost(() => {
+      for (const giveUp of this.pending) giveUp();
+    });
     server.on(PRESENCE_QUERY, (rooms: unknown, reply: unknown) => {
       if (Array.isArray(rooms) && typeof reply === 'function') reply([...this.localUserIds(rooms.map(String))]);
     });
@@ -27,10 +34,19 @@ export class Presence {
   /** The ids of users with a live socket in any of `rooms`. */
   async onlineUserIds(rooms: string[]): Promise<Set<string>> {
     const ids = this.localUserIds(rooms);
-    if (!this.server || !this.config.REDIS_URL) return ids;
+    // No Redis (not configured, or not connected now): nobody else can be asked, so do not wait.
+    if (!this.server || !this.redis?.ready) return ids;
     const ask = (this.server.serverSideEmitWithAck as (ev: string, ...args: unknown[]) => Promise<string[][]>).call(this.server, PRESENCE_QUERY, rooms);
     // An instance that does not answer in time is not counted; the push itself is unaffected.
-    const answers = await withTimeout(ask.catch((err: { responses?: string[][] }) => err.responses ?? []), PRESENCE_TIMEOUT_MS, []);
+    let giveUp!: () => void;
+    const lost = new Promise<string[][]>((resolve) => (giveUp = () => resolve([])));
+    this.pending.add(giveUp);
+    let answers: string[][];
+    try {
+      answers = await withTimeout(Promise.race([ask.catch((err: { responses?: string[][] }) => err.responses ?? []), lost]), PRESENCE_TIMEOUT_MS, []);
+    } finally {
+      this.pending.delete(giveUp);
+    }
     for (const answer of answers) for (const id of answer ?? []) ids.add(id);
     return ids;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@herald/common';
 import { RealtimeGateway } from './realtime.gateway';
 
@@ -17,4 +17,20 @@ export class RealtimeMetrics {
       },
     });
   }
+}
+
+/**
+ * Socket.IO adapter operations that did not reach Redis, by reason: `refused` (Redis was not ready,
+ * so the adapter did not try) or `failed` (a Redis command was rejected, e.g. Redis died mid-call).
+ * One counter per registry, whoever asks first creates it.
+ */
+export function adapterErrorsCounter(registry: Registry): Counter<'reason'> {
+  const existing = registry.getSingleMetric('herald_adapter_errors_total');
+  if (existing) return existing as Counter<'reason'>;
+  return new Counter({
+    name: 'herald_adapter_errors_total',
+    help: 'Socket.IO adapter operations that did not reach Redis (refused: Redis not ready; failed: a Redis command failed)',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
 }

@@ -11,75 +11,62 @@ import {
 } from '@nestjs/websockets';
 import { Subscription } from 'rxjs';
 import type { Server, Socket } from 'socket.io';
-import { ID_PATTERN, Rooms, SocketEvents, type Ack, type Notification } from '@herald/contracts';
+import { isValidId, Rooms, SocketEvents, UNAVAILABLE, type Ack, type Notification } from '@herald/contracts';
 import { AuthError, AuthService } from '@herald/auth';
-import { FeedSubscriber, InboxService, NotificationFeed, readerOf, roomsForUser } from '@herald/notifications';
+import { InboxService, LiveSession, LiveSessions, MAX_READERS_PER_USER, readerOf, roomsForUser } from '@herald/notifications';
 import { Presence } from './presence.service';
-import { SessionSync } from './session-sync';
 import { authenticateHandshake, handshakeError, SocketData } from './socket-auth';
-import {
-  MAX_RATE_VIOLATIONS,
-  MAX_SOCKETS_PER_USER,
-  SOCKET_EVENT_BURST,
-  SOCKET_EVENTS_PER_SECOND,
-  TokenBucket,
-} from './socket-rate-limit';
+import { MAX_RATE_VIOLATIONS, MAX_UNKNOWN_EVENTS, SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND, TokenBucket } from './socket-rate-limit';
+import { SocketTransport } from './socket-transport';
 
 const CLIENT_EVENTS = new Set<string>([SocketEvents.read, SocketEvents.authRefresh, SocketEvents.approvalsDecide]);
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-interface SocketState {
-  subscriber: FeedSubscriber;
-  detach?: () => void;
-  expiryTimer?: NodeJS.Timeout;
-}
 
 const dataOf = (socket: Socket) => socket.data as SocketData;
 
 /**
- * The Socket.IO gateway: authenticates the handshake, joins the rooms the server decides, replays
- * what a returning client missed, then delivers live notifications; closes sockets whose token
- * expires without `auth:refresh`. Decisions live in services; this class only wires them to sockets.
+ * The Socket.IO gateway: authenticates the handshake, and hands each socket to a LiveSession (rooms,
+ * replay-then-live, expiry, session rules, backpressure) through a SocketTransport. It only wires
+ * sockets to services: answers client commands and batches live emits.
  */
 @WebSocketGateway()
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   @WebSocketServer() server!: Server;
   private readonly log = new Logger(RealtimeGateway.name);
-  private readonly states = new Map<string, SocketState>();
-  private readonly perUser = new Map<string, number>();
+  private readonly sessions = new Map<string, LiveSession>();
   private unreadSub?: Subscription;
   private liveGroups: Array<{ n: Notification; socketIds: string[] }> = [];
   private readonly liveIndex = new Map<string, { n: Notification; socketIds: string[] }>();
-  /** Set when the application shuts down: sockets still connecting then are closed quietly. */
-  private closing = false;
 
   constructor(
     private readonly auth: AuthService,
-    private readonly feed: NotificationFeed,
+    private readonly live: LiveSessions,
     private readonly inbox: InboxService,
-    private readonly sessions: SessionSync,
     private readonly presence: Presence,
   ) {}
 
   /** Sockets connected to this instance (the `herald_sockets_connected` gauge). */
   get connectedCount(): number {
-    return this.states.size;
+    return this.sessions.size;
   }
 
   afterInit(server: Server): void {
     server.use((socket, next) => {
       authenticateHandshake(socket, this.auth).then(
         ({ user, lastSeenId }) => {
-          if ((this.perUser.get(user.id) ?? 0) >= MAX_SOCKETS_PER_USER) {
-            return next(handshakeError('too_many_sockets', `At most ${MAX_SOCKETS_PER_USER} connections per user; close another tab or device.`));
+          if (this.live.isFull(user.id)) {
+            return next(handshakeError('too_many_sockets', `At most ${MAX_READERS_PER_USER} live connections (sockets and streams) per user; close another tab or device.`));
           }
           socket.data = { user, rooms: roomsForUser(user.id, user.roles), lastSeenId } satisfies SocketData;
           next();
         },
-        (err: Error) => next(err.message === 'unauthorized' || err.message === 'bad_request' ? err : handshakeError('invalid_token', 'Authentication failed.')),
+        (err: Error) => {
+          if (err.message === 'unauthorized' || err.message === 'bad_request') return next(err);
+          // Not the credentials: the database did not answer, or something broke. Retryable, and worth a log line.
+          this.log.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'socket handshake refused as unavailable: the credentials could not be checked');
+          next(handshakeError(UNAVAILABLE, 'The server could not check the credentials just now; retry in a moment.'));
+        },
       );
     });
-    this.sessions.attach(server, this);
     this.presence.bind(server);
     this.unreadSub = this.inbox.unreadChanges$.subscribe(({ userId, unread }) =>
       server.to(Rooms.user(userId)).emit(SocketEvents.unread, { count: unread }),
@@ -87,64 +74,59 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   onModuleDestroy(): void {
-    this.closing = true;
     this.unreadSub?.unsubscribe();
-    for (const [, state] of this.states) {
-      clearTimeout(state.expiryTimer);
-      state.detach?.();
-    }
-    this.states.clear();
+    for (const session of this.sessions.values()) session.end('server_shutdown');
+    this.sessions.clear();
   }
 
   async handleConnection(socket: Socket): Promise<void> {
     const data = dataOf(socket);
     if (!data?.user) return; // refused by the middleware
     const { user } = data;
-    this.perUser.set(user.id, (this.perUser.get(user.id) ?? 0) + 1);
     this.guardClientEvents(socket);
-    socket.join(data.rooms);
-    const subscriber: FeedSubscriber = {
-      userId: user.id,
-      rooms: data.rooms,
-      deliver: (n: Notification, mode) => (mode === 'live' ? this.queueLive(socket.id, n) : socket.emit(SocketEvents.notification, n)),
-    };
-    const state: SocketState = { subscriber };
-    this.states.set(socket.id, state);
-    this.scheduleExpiry(socket, user.tokenExpiresAt);
-    try {
-      const result = await this.feed.attach(subscriber, data.lastSeenId);
-      state.detach = result.detach;
-      if (!socket.connected) return result.detach();
-      if (data.lastSeenId !== undefined) socket.emit(SocketEvents.replayDone, { count: result.replayed, lastId: result.lastId, position: result.position });
-      socket.emit(SocketEvents.unread, { count: await this.inbox.unreadCount(readerOf(user)) });
-    } catch (err) {
-      if (!this.closing) this.log.error({ err, userId: user.id }, 'could not start delivery to a socket; disconnecting it so the client retries');
+    const session = this.live.open(
+      { id: user.id, roles: user.roles, sessionEpoch: user.sessionEpoch, tokenExpiresAt: user.tokenExpiresAt },
+      new SocketTransport(socket, (id, n) => this.queueLive(id, n)),
+    );
+    if (!session) {
+      // Another reader of the same user took the last place after the handshake was checked.
+      socket.emit(SocketEvents.sessionClosed, { reason: 'unavailable', message: `At most ${MAX_READERS_PER_USER} live connections per user.` });
       socket.disconnect(true);
+      return;
+    }
+    this.sessions.set(socket.id, session);
+    void socket.join(data.rooms);
+    try {
+      const result = await session.start(data.lastSeenId);
+      if (!socket.connected || session.closed) return;
+      if (data.lastSeenId !== undefined) socket.emit(SocketEvents.replayDone, { count: result.replayed, lastId: result.lastId, position: result.position });
+      socket.emit(SocketEvents.unread, { count: await this.inbox.unreadCount(readerOf({ ...user, roles: [...session.roles] })) });
+    } catch (err) {
+      if (session.closed) return;
+      this.log.warn({ err: (err as Error).message, userId: user.id }, 'could not start delivery to a socket; closing it so the client retries');
+      session.end('unavailable');
     }
   }
 
   handleDisconnect(socket: Socket): void {
-    const state = this.states.get(socket.id);
-    if (!state) return;
-    this.states.delete(socket.id);
-    clearTimeout(state.expiryTimer);
-    this.feed.detach(state.subscriber);
-    const userId = dataOf(socket).user.id;
-    const left = (this.perUser.get(userId) ?? 1) - 1;
-    if (left > 0) this.perUser.set(userId, left);
-    else this.perUser.delete(userId);
+    const session = this.sessions.get(socket.id);
+    if (!session) return;
+    this.sessions.delete(socket.id);
+    session.transportClosed();
   }
 
   @SubscribeMessage(SocketEvents.read)
   async markRead(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack<{ unread: number }>> {
     const ids = (body as { ids?: unknown } | null)?.ids;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || !ids.every((id) => typeof id === 'string' && ID_PATTERN.test(id))) {
-      return { ok: false, error: { code: 'bad_request', message: 'ids must be 1-500 notification ids (strings of digits).' } };
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || !ids.every(isValidId)) {
+      return { ok: false, error: { code: 'bad_request', message: 'ids must be 1-500 notification ids (strings of digits within 64 bits).' } };
     }
+    const session = this.sessions.get(socket.id);
     try {
-      return { ok: true, unread: await this.inbox.markRead(readerOf(dataOf(socket).user), ids as string[]) };
+      const user = dataOf(socket).user;
+      return { ok: true, unread: await this.inbox.markRead(readerOf({ ...user, roles: [...(session?.roles ?? user.roles)] }), ids) };
     } catch (err) {
-      this.log.error({ err }, 'notifications:read failed');
+      this.log.warn({ err: (err as Error).message }, 'notifications:read failed');
       return { ok: false, error: { code: 'internal', message: 'Could not mark the notifications read; try again.' } };
     }
   }
@@ -155,14 +137,16 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (typeof token !== 'string' || token === '') return { ok: false, error: { code: 'bad_request', message: 'token must be a non-empty string.' } };
     try {
       const user = await this.auth.authenticate(token);
-      const data = dataOf(socket);
-      if (user.id !== data.user.id) return { ok: false, error: { code: 'forbidden', message: 'The token belongs to another user.' } };
-      data.user = user;
-      this.scheduleExpiry(socket, user.tokenExpiresAt);
+      const session = this.sessions.get(socket.id);
+      if (!session) return { ok: false, error: { code: 'unauthorized', message: 'This connection has no live session any more.' } };
+      const outcome = session.refresh({ id: user.id, roles: user.roles, sessionEpoch: user.sessionEpoch, tokenExpiresAt: user.tokenExpiresAt });
+      if (outcome === 'other_user') return { ok: false, error: { code: 'forbidden', message: 'The token belongs to another user.' } };
+      if (outcome === 'session_ended') return { ok: false, error: { code: 'invalid_token', message: 'This session has ended; log in again.' } };
+      dataOf(socket).user = user;
       return { ok: true, expiresAt: user.tokenExpiresAt.toISOString() };
     } catch (err) {
       if (err instanceof AuthError) return { ok: false, error: { code: err.code === 'invalid_credentials' ? 'invalid_token' : err.code, message: err.message } };
-      this.log.error({ err }, 'auth:refresh failed');
+      this.log.warn({ err: (err as Error).message }, 'auth:refresh failed');
       return { ok: false, error: { code: 'internal', message: 'Could not check the token; try again.' } };
     }
   }
@@ -190,48 +174,24 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     for (const g of groups) this.server.local.to(g.socketIds).emit(SocketEvents.notification, g.n);
   }
 
-  /** Re-reads the rooms of a user's sockets on this instance after a role change. */
-  applyRooms(userId: string, roles: SocketData['user']['roles']): void {
-    const rooms = roomsForUser(userId, roles);
-    for (const [id, state] of this.states) {
-      if (state.subscriber.userId !== userId) continue;
-      const socket = this.server.sockets.sockets.get(id);
-      if (!socket) continue;
-      const data = dataOf(socket);
-      for (const room of data.rooms) if (!rooms.includes(room)) socket.leave(room);
-      socket.join(rooms);
-      data.rooms = rooms;
-      data.user = { ...data.user, roles };
-      this.feed.updateRooms(state.subscriber, rooms);
-    }
-  }
-
-  /** The token's expiry closes the socket unless `auth:refresh` delivered a newer one. */
-  private scheduleExpiry(socket: Socket, expiresAt: Date): void {
-    const state = this.states.get(socket.id);
-    if (!state) return;
-    clearTimeout(state.expiryTimer);
-    const ms = Math.min(Math.max(expiresAt.getTime() - Date.now(), 0), MAX_TIMER_MS);
-    state.expiryTimer = setTimeout(() => {
-      socket.emit('auth:expired' as never, { message: 'The access token expired; reconnect with a fresh one.' } as never);
-      socket.disconnect(true);
-    }, ms);
-    state.expiryTimer.unref();
-  }
-
-  /** Client events other than the known commands are refused, and every socket has a rate limit. */
+  /**
+   * Every client event takes a token from the socket's bucket first, known or not; unknown events are
+   * refused, and a socket that keeps sending them or keeps exceeding its rate is closed.
+   */
   private guardClientEvents(socket: Socket): void {
     const bucket = new TokenBucket(SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND);
     let violations = 0;
+    let unknown = 0;
     socket.use(([event, ...args], next) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args[args.length - 1] as (a: unknown) => void) : undefined;
-      if (!CLIENT_EVENTS.has(event)) {
-        ack?.({ ok: false, error: { code: 'bad_request', message: `Unknown event "${String(event).slice(0, 64)}"; rooms are decided by the server.` } });
+      if (!bucket.take()) {
+        if (++violations >= MAX_RATE_VIOLATIONS) return void socket.disconnect(true);
+        ack?.({ ok: false, error: { code: 'rate_limited', message: `More than ${SOCKET_EVENTS_PER_SECOND} events per second; slow down.` } });
         return;
       }
-      if (!bucket.take()) {
-        ack?.({ ok: false, error: { code: 'rate_limited', message: `More than ${SOCKET_EVENTS_PER_SECOND} events per second; slow down.` } });
-        if (++violations >= MAX_RATE_VIOLATIONS) socket.disconnect(true);
+      if (!CLIENT_EVENTS.has(event)) {
+        if (++unknown >= MAX_UNKNOWN_EVENTS) return void socket.disconnect(true);
+        ack?.({ ok: false, error: { code: 'bad_request', message: `Unknown event "${String(event).slice(0, 64)}"; rooms are decided by the server.` } });
         return;
       }
       next();

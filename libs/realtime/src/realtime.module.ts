@@ -4,13 +4,12 @@ import { OnlineUsers } from '@herald/notifications';
 import { Presence } from './presence.service';
 import { RealtimeMetrics } from './realtime-metrics';
 import { RealtimeGateway } from './realtime.gateway';
-import { SessionSync } from './session-sync';
 
 /** Delivery over Socket.IO. Knows nothing of orders or approvals; notifications decide who hears what. */
 @Global()
 @Module({
   imports: [AuthModule],
-  providers: [RealtimeGateway, RealtimeMetrics, SessionSync, Presence, { provide: OnlineUsers, useExisting: Presence }],
+  providers: [RealtimeGateway, RealtimeMetrics, Presence, { provide: OnlineUsers, useExisting: Presence }],
   exports: [Presence, OnlineUsers],
 })
 export class RealtimeModule {}

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import { STREAM_POSITION_PATTERN, type HandshakeErrorCode } from '@herald/contracts';
+import { isValidStreamPosition, UNAVAILABLE, type HandshakeErrorCode } from '@herald/contracts';
 import { AuthError, AuthService, AuthUser, bearerToken } from '@herald/auth';
 
 /** What the server keeps on each socket. */
@@ -12,9 +12,13 @@ export interface SocketData {
 
 export type HeraldSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
-/** The error a refused handshake gets: `err.message === 'unauthorized'`, `err.data.code` says why. */
-export function handshakeError(code: HandshakeErrorCode | 'bad_request' | 'too_many_sockets', message: string): Error {
-  const err = new Error(code === 'bad_request' || code === 'too_many_sockets' ? code : 'unauthorized') as Error & { data: unknown };
+/**
+ * The error a refused handshake gets: `err.message === 'unauthorized'` for the credentials, otherwise
+ * the code itself (`bad_request`, `too_many_sockets`, `unavailable`); `err.data.code` says why.
+ */
+export function handshakeError(code: HandshakeErrorCode | 'bad_request' | 'too_many_sockets' | typeof UNAVAILABLE, message: string): Error {
+  const credentials = code !== 'bad_request' && code !== 'too_many_sockets' && code !== UNAVAILABLE;
+  const err = new Error(credentials ? 'unauthorized' : code) as Error & { data: unknown };
   err.data = { code, message };
   return err;
 }
@@ -39,8 +43,8 @@ export async function authenticateHandshake(socket: Socket, auth: AuthService): 
   const raw = handshakeAuth.lastSeenId;
   if (raw !== undefined && raw !== null && raw !== '') {
     const text = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
-    if (typeof text !== 'string' || !STREAM_POSITION_PATTERN.test(text)) {
-      throw handshakeError('bad_request', 'auth.lastSeenId must be a notification id (a string of digits).');
+    if (!isValidStreamPosition(text)) {
+      throw handshakeError('bad_request', 'auth.lastSeenId must be a notification id (a string of digits within 64 bits) or "0".');
     }
     lastSeenId = text;
   }

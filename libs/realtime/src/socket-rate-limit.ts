@@ -25,7 +25,7 @@ export class TokenBucket {
 
 export const SOCKET_EVENT_BURST = 30;
 export const SOCKET_EVENTS_PER_SECOND = 10;
-/** Sockets one user may hold open on one instance (tabs, devices). */
-export const MAX_SOCKETS_PER_USER = 20;
 /** A socket that keeps exceeding its rate after this many refusals is disconnected. */
 export const MAX_RATE_VIOLATIONS = 50;
+/** A socket that sends this many events that are not commands is closed: it is not a Herald client. */
+export const MAX_UNKNOWN_EVENTS = 20;

@@ -31,7 +31,11 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the process can do its work (database reachable; Redis too when REDIS_URL is set). */
+  /**
+   * Readiness: the process can do its work. 503 only when the database is down. Redis (with
+   * REDIS_URL) is `up`, or `degraded` with the reason while it is unreachable: delivery goes through
+   * the database, so the instance still serves; the overall status then reads `degraded`, still 200.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
@@ -48,11 +52,14 @@ export class HealthController {
 
   private async redisCheck(redis: RedisConnection) {
     const session = this.indicators.check('redis');
+    const impact = 'delivery works through the database; presence counts this instance only';
+    // Not connected: say so at once rather than queue a PING behind the reconnection.
+    if (!redis.ready) return session.degraded({ message: `Redis at ${redis.address} is not connected, reconnecting; ${impact}` });
     try {
       const answered = await withTimeout(redis.ping().then(() => true), CHECK_TIMEOUT_MS, false);
-      return answered ? session.up() : session.down({ message: `no answer within ${CHECK_TIMEOUT_MS} ms` });
+      return answered ? session.up() : session.degraded({ message: `Redis at ${redis.address} gave no answer within ${CHECK_TIMEOUT_MS} ms; ${impact}` });
     } catch (err) {
-      return session.down({ message: (err as Error).message });
+      return session.degraded({ message: `Redis at ${redis.address} failed: ${(err as Error).message}; ${impact}` });
     }
   }
 }

@@ -17,9 +17,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { APPROVAL_KINDS, type ApprovalDecision, type ApprovalKind, type DecideRequest } from '@herald/contracts';
-import { IsMoney } from '@herald/common';
+import { ID_RULE, IsHeraldId, IsMoney } from '@herald/common';
 
-const ID = /^[1-9]\d{0,17}$/;
 const DECISIONS: ApprovalDecision[] = ['approve', 'reject'];
 export const MAX_APPROVERS = 10;
 export const MAX_TITLE = 150;
@@ -46,7 +45,7 @@ export class CreateApprovalDto {
   @ApiProperty({ type: [String], example: ['4'], description: '1-10 user ids of managers or admins, in the order they decide' })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_APPROVERS)
   @IsString({ each: true, message: 'each of approverIds must be a user id string, like "4"' })
-  @Matches(ID, { each: true, message: 'each of approverIds must be a user id string, like "4"' })
+  @IsHeraldId({ each: true, message: `each of approverIds must be a user id string, like "4" (${ID_RULE})` })
   @ArrayUnique({ message: 'approverIds must not name the same user twice' })
   approverIds!: string[];
 }
@@ -67,7 +66,7 @@ export class DecisionDto {
 
 /** The `approvals:decide` socket payload: a decision plus the approval's id. */
 export class DecideSocketDto extends DecisionDto implements DecideRequest {
-  @IsString({ message: 'id must be an approval id string, like "12"' }) @Matches(ID, { message: 'id must be an approval id string, like "12"' })
+  @IsString({ message: 'id must be an approval id string, like "12"' }) @IsHeraldId({ message: `id must be an approval id string, like "12" (${ID_RULE})` })
   id!: string;
 }
 

@@ -2,6 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Role } from '@herald/contracts';
+import { ADVISORY_LOCKS } from '@herald/database';
 import { RefreshTokenService } from '../tokens/refresh-token.service';
 import { SessionEvents } from '../session-events';
 import { hashPassword } from './password';
@@ -22,8 +23,7 @@ export interface UserChanges {
 }
 
 const UNIQUE_VIOLATION = '23505';
-// Advisory lock key of the last-admin check (the migration runner uses 4_242_001).
-const LAST_ADMIN_LOCK_KEY = 4_242_002;
+const LAST_ADMIN_LOCK_KEY = ADVISORY_LOCKS.lastAdmin;
 
 @Injectable()
 export class UsersService {
@@ -87,6 +87,8 @@ export class UsersService {
    */
   async update(id: string, changes: UserChanges): Promise<UserEntity> {
     if (!/^\d{1,19}$/.test(id)) throw new NotFoundException(`No user with id ${id}.`);
+    // Hash before the transaction: scrypt takes ~100 ms and must not run while row or advisory locks are held.
+    const passwordHash = changes.password !== undefined ? await hashPassword(changes.password) : undefined;
     const { user, event } = await this.db.transaction(async (manager) => {
       const current = await this.repo(manager).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!current) throw new NotFoundException(`No user with id ${id}.`);
@@ -108,8 +110,8 @@ export class UsersService {
         const [{ n }] = await manager.query(`SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY(roles) AND NOT disabled`);
         if (n <= 1) throw new ConflictException('This is the last active admin; make another user admin first.');
       }
-      if (changes.password !== undefined) {
-        patch.passwordHash = await hashPassword(changes.password);
+      if (passwordHash !== undefined) {
+        patch.passwordHash = passwordHash;
         endSessions = true;
       }
       if (endSessions) {
@@ -124,6 +126,8 @@ export class UsersService {
           : rolesChanged
             ? 'roles_changed'
             : undefined;
+      // Carried to every instance on commit, in the same transaction as the change itself.
+      if (kind) await this.sessions.record(manager, { userId: id, kind });
       return { user: await this.repo(manager).findOneByOrFail({ id }), event: kind };
     });
     if (event) this.sessions.publish({ userId: id, kind: event });

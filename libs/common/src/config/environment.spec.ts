@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       DEMO_PASSWORD: 'herald-demo',
       LOGIN_RATE_PER_IP: 30,
       LOGIN_RATE_PER_USER: 10,
+      REFRESH_RATE_PER_IP: 60,
       embeddedDatabase: true,
       demoSeed: true,
       corsOrigins: [],
@@ -81,6 +82,7 @@ describe('loadConfig', () => {
     ['DEMO_PASSWORD', 'short', /longer than or equal to 8/],
     ['LOGIN_RATE_PER_IP', '0', /not be less than 1/],
     ['LOGIN_RATE_PER_USER', 'many', /integer/],
+    ['REFRESH_RATE_PER_IP', '0', /not be less than 1/],
   ])('refuses %s=%s with a message naming the variable', (name, value, expected) => {
     const message = problem({ [name]: value });
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${name}=`));

@@ -118,6 +118,10 @@ export class EnvironmentVariables {
   /** Login attempts allowed per minute and username. */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1)
   LOGIN_RATE_PER_USER = 10;
+
+  /** Token refreshes (POST /api/auth/refresh) allowed per minute and IP address; with REDIS_URL counted across all instances. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1)
+  REFRESH_RATE_PER_IP = 60;
 }
 
 export type HeraldConfig = Readonly<Omit<EnvironmentVariables, 'HOST'>> & {

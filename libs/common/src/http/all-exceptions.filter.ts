@@ -1,6 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+// Deep imports: these files import nothing, while the @herald/database barrel imports @herald/common.
+import { isDatabaseBusyError, isDatabaseUnavailableError } from '@herald/database/connection-errors';
+import { safeError } from '@herald/database/log-serializers';
 import { errorBody } from './error-body';
+
+/** Seconds a client should wait before retrying while the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** One warning per this many ms while the database is away, not one per request. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 5000;
 
 interface BodyParserError {
   type?: string;
@@ -11,21 +19,26 @@ interface BodyParserError {
 
 /**
  * Turns every error into `{statusCode, error, message}`. Body-parser failures (too large,
- * malformed JSON) become 413/400; anything unexpected is logged and answered 500 without details.
+ * malformed JSON) become 413/400; a database that cannot be reached, or is too busy to take a lock in
+ * time, is 503 with Retry-After; anything unexpected is logged and answered 500 without details.
+ * Errors are logged through safeError: never a query's parameters.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly log = new Logger('HTTP');
+  private lastUnavailableLog = 0;
+  private unavailableSinceLog = 0;
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
-    const { status, body } = this.describe(exception);
+    const { status, body, retryAfter } = this.describe(exception);
+    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     res.status(status).json(body);
   }
 
-  private describe(exception: unknown): { status: number; body: ReturnType<typeof errorBody> } {
+  private describe(exception: unknown): { status: number; body: ReturnType<typeof errorBody>; retryAfter?: number } {
     // The Express adapter wraps body-parser errors in an HttpException with the original as `cause`.
     const parsed = exception instanceof HttpException ? this.describeBodyParser(exception.cause) : undefined;
     if (parsed) return parsed;
@@ -39,8 +52,28 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const parsedRaw = this.describeBodyParser(exception);
     if (parsedRaw) return parsedRaw;
-    this.log.error({ err: exception }, 'unhandled error');
+    if (isDatabaseUnavailableError(exception)) {
+      this.logUnavailable(exception);
+      return {
+        status: 503,
+        retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+        body: errorBody(503, 'The database cannot be reached right now; retry in a few seconds.', 'database_unavailable'),
+      };
+    }
+    if (isDatabaseBusyError(exception)) {
+      this.log.warn({ err: safeError(exception) }, 'database busy (lock or statement timeout); answered 503');
+      return { status: 503, retryAfter: 1, body: errorBody(503, 'The database is busy; retry in a moment.', 'database_busy') };
+    }
+    this.log.error({ err: safeError(exception) }, 'unhandled error');
     return { status: 500, body: errorBody(500, 'Internal server error.') };
+  }
+
+  private logUnavailable(exception: unknown): void {
+    this.unavailableSinceLog++;
+    if (Date.now() - this.lastUnavailableLog < UNAVAILABLE_LOG_INTERVAL_MS) return;
+    this.log.warn({ err: safeError(exception), requests: this.unavailableSinceLog }, 'the database cannot be reached; answering 503');
+    this.lastUnavailableLog = Date.now();
+    this.unavailableSinceLog = 0;
   }
 
   /** Body-parser failures, answered with a sentence rather than the parser's own wording. */

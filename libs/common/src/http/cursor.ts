@@ -1,4 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
+import { isValidId } from '@herald/contracts';
 
 /**
  * Opaque keyset cursors over ids (newest first): clients pass `nextCursor` back untouched. The
@@ -9,8 +10,9 @@ export function encodeCursor(kind: string, lastId: string): string {
 }
 
 export function decodeCursor(kind: string, cursor: string): string {
-  const match = /^([a-z]+):([1-9]\d{0,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match || match[1] !== kind) {
+  const match = /^([a-z]+):(.*)$/s.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  // The id inside follows the one id rule, so a forged cursor is a 400, never a failed query.
+  if (!match || match[1] !== kind || !isValidId(match[2])) {
     throw new BadRequestException('cursor: not a cursor this endpoint gave out; pass nextCursor back unchanged.');
   }
   return match[2];

@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ID_PATTERN } from '@herald/contracts';
+import { isValidId } from '@herald/contracts';
+import { ID_RULE } from './ids';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
@@ -30,12 +31,12 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** Route ids are positive 64-bit integers; anything else is a 400 before any query runs. */
+/** Route ids follow the one id rule (isValidId); anything else is a 400 before any query runs. */
 @Injectable()
 export class ParseIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!ID_PATTERN.test(value) || BigInt(value) > 9223372036854775807n) {
-      throw new BadRequestException(`id: must be a positive integer, got "${String(value).slice(0, 40)}".`);
+    if (!isValidId(value)) {
+      throw new BadRequestException(`id: must be ${ID_RULE}, got ${JSON.stringify(String(value).slice(0, 40))}.`);
     }
     return value;
   }

@@ -102,7 +102,12 @@ export const AUDIENCE_RULES: { [K in DomainEventType]: Rule<DomainEventMap[K]> }
   ),
 };
 
-export class NoAudienceRuleError extends Error {}
+/** An event no audience rule can render: retrying cannot help, so the dispatcher parks it at once with this reason. */
+export class UnrenderableEventError extends Error {
+  override readonly name = 'UnrenderableEventError';
+}
+
+export class NoAudienceRuleError extends UnrenderableEventError {}
 
 /** Column limits of notifications.title; texts built from user input are clipped to fit, never refused. */
 export const MAX_TITLE = 200;
@@ -116,6 +121,12 @@ export function audienceFor(type: string, payload: unknown): Audience {
   }
   // The outbox row was written from a DomainEventMap payload of this type (DomainEvents.record).
   const rule = AUDIENCE_RULES[type as DomainEventType] as Rule<unknown>;
-  const audience = rule(payload);
+  let audience: Audience;
+  try {
+    audience = rule(payload);
+  } catch (err) {
+    // The rule is pure code over the payload: a payload it cannot read fails the same way every time.
+    throw new UnrenderableEventError(`The "${type}" rule cannot render this payload: ${(err as Error).message}`, { cause: err });
+  }
   return { ...audience, title: clip(audience.title, MAX_TITLE), body: clip(audience.body, MAX_BODY), rooms: [...new Set(audience.rooms)] };
 }

@@ -1,17 +1,17 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { ID_PATTERN, STREAM_POSITION_PATTERN } from '@herald/contracts';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ID_RULE, IsHeraldId, IsStreamPosition } from '@herald/common';
 
 export const MAX_READ_IDS = 500;
 
 export class ListNotificationsQuery {
   @ApiPropertyOptional({ description: 'Only ids greater than this, oldest first' })
-  @IsOptional() @Matches(STREAM_POSITION_PATTERN, { message: 'after must be a notification id' })
+  @IsOptional() @IsStreamPosition()
   after?: string;
 
   @ApiPropertyOptional({ description: 'Only ids smaller than this (the nextCursor of the previous page), newest first' })
-  @IsOptional() @Matches(ID_PATTERN, { message: 'before must be a notification id' })
+  @IsOptional() @IsHeraldId({ message: `before must be a notification id (${ID_RULE})` })
   before?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -28,6 +28,6 @@ export class ListNotificationsQuery {
 export class MarkReadDto {
   @ApiProperty({ type: [String], maxItems: MAX_READ_IDS })
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_READ_IDS)
-  @Matches(ID_PATTERN, { each: true, message: 'each id must be a notification id (a string of digits)' })
+  @IsHeraldId({ each: true, message: `each id must be a notification id (${ID_RULE})` })
   ids!: string[];
 }

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource, EntityManager } from 'typeorm';
 import type { NotificationPage } from '@herald/contracts';
+import type { Role } from '@herald/contracts';
 import { NotificationStore, toNotification } from '../notification-store';
+import { roomsForUser } from '../rooms';
 
 const MAX_ID = '9223372036854775807';
 
@@ -68,6 +70,13 @@ export class InboxService {
   /** The unread count, bringing the cached count up to date with what arrived since. */
   async unreadCount(reader: InboxReader): Promise<number> {
     return this.db.transaction((manager) => this.refreshCount(manager, reader));
+  }
+
+  /** Counts again for the user's current roles and announces it to their live readers (after a role change). */
+  async recount(userId: string, roles: readonly Role[]): Promise<number> {
+    const unread = await this.unreadCount({ userId, rooms: roomsForUser(userId, roles) });
+    this.changes.next({ userId, unread });
+    return unread;
   }
 
   /** Marks the given notifications read (ids the reader cannot see are ignored); answers the new count. */

@@ -10,9 +10,12 @@ import {
   Matches,
   MaxLength,
   MinLength,
+  registerDecorator,
   ValidateNested,
+  ValidationOptions,
 } from 'class-validator';
-import { ID_PATTERN } from '@herald/contracts';
+import { isValidId } from '@herald/contracts';
+import { ID_RULE, IsHeraldId } from '@herald/common';
 import { ROOM_PATTERN } from '../rooms';
 
 export const MAX_PUSH_USER_IDS = 1000;
@@ -20,15 +23,24 @@ export const MAX_PUSH_ROOMS = 50;
 /** Size limit of `data`, as JSON: larger answers 413. */
 export const MAX_PUSH_DATA_BYTES = 16 * 1024;
 
+/** A room a push may address; the id of a `user:<id>` room follows the one id rule, like userIds. */
+const isPushRoom = (room: unknown) =>
+  typeof room === 'string' && ROOM_PATTERN.test(room) && (!room.startsWith('user:') || isValidId(room.slice('user:'.length)));
+
+function IsPushRoom(options: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({ name: 'isPushRoom', target: target.constructor, propertyName, options, validator: { validate: isPushRoom } });
+}
+
 export class PushTargetDto {
   @ApiPropertyOptional({ type: [String], description: 'User ids' })
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_PUSH_USER_IDS)
-  @Matches(ID_PATTERN, { each: true, message: 'each of to.userIds must be a user id (a string of digits)' })
+  @IsHeraldId({ each: true, message: `each of to.userIds must be a user id (${ID_RULE})` })
   userIds?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Rooms: user:<id>, role:<role>, orders, approvals, all' })
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_PUSH_ROOMS)
-  @Matches(ROOM_PATTERN, { each: true, message: 'each of to.rooms must be user:<id>, role:<role>, orders, approvals or all' })
+  @IsPushRoom({ each: true, message: `each of to.rooms must be user:<id> (${ID_RULE}), role:<role>, orders, approvals or all` })
   rooms?: string[];
 
   @ApiPropertyOptional({ description: 'Everyone' })

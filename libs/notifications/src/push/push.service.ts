@@ -47,10 +47,19 @@ export class PushService {
     const userIds = [...new Set(req.to.userIds ?? [])];
     const rooms = [...new Set([...userIds.map((id) => `user:${id}`), ...(req.to.rooms ?? []), ...(req.to.all ? ['all'] : [])])];
     if (!rooms.length) throw new BadRequestException('to: give at least one of userIds, rooms or all: true.');
-    if (userIds.length) {
-      const known: Array<{ id: string }> = await this.db.query(`SELECT id::text FROM users WHERE id = ANY($1::bigint[])`, [userIds]);
-      const missing = userIds.filter((id) => !known.some((k) => k.id === id));
-      if (missing.length) throw new BadRequestException(`to.userIds: no user with id ${missing.slice(0, 10).join(', ')}.`);
+    // A user room, like a user id, must name an existing user: else the notification waits in the inbox of
+    // whoever is given that id later.
+    const roomUserIds = [...new Set((req.to.rooms ?? []).filter((r) => r.startsWith('user:')).map((r) => r.slice('user:'.length)))];
+    if (userIds.length || roomUserIds.length) {
+      const asked = [...new Set([...userIds, ...roomUserIds])];
+      const known: Array<{ id: string }> = await this.db.query(`SELECT id::text FROM users WHERE id = ANY($1::bigint[])`, [asked]);
+      const exists = new Set(known.map((k) => k.id));
+      const missingIds = userIds.filter((id) => !exists.has(id));
+      if (missingIds.length) throw new BadRequestException(`to.userIds: no user with id ${missingIds.slice(0, 10).join(', ')}.`);
+      const missingRooms = roomUserIds.filter((id) => !exists.has(id)).slice(0, 10);
+      if (missingRooms.length) {
+        throw new BadRequestException(`to.rooms: no user with id ${missingRooms.join(', ')} (${missingRooms.map((id) => `user:${id}`).join(', ')}).`);
+      }
     }
     const requestHash = createHash('sha256').update(canonical({ ...req, idempotencyKey: undefined })).digest('hex');
 

@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ORDER_STATUSES, type OrderStatus } from '@herald/contracts';
-import { IsMoney } from '@herald/common';
+import { ID_RULE, IsHeraldId, IsMoney } from '@herald/common';
 import { ORDER_TRANSITION_TARGETS, type OrderTransitionTarget } from '../order-rules';
 
 export const MAX_ITEMS = 200;
@@ -92,7 +92,7 @@ export class ListOrdersQuery {
   status?: OrderStatus;
 
   @ApiPropertyOptional({ description: 'Only orders of this owner (user id)' })
-  @IsOptional() @IsString() @Matches(/^[1-9]\d{0,17}$/, { message: 'ownerId must be a user id (a positive integer)' })
+  @IsOptional() @IsString() @IsHeraldId({ message: `ownerId must be a user id (${ID_RULE})` })
   ownerId?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })

@@ -1,0 +1,193 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Subscription } from 'rxjs';
+import { DataSource } from 'typeorm';
+import type { Role } from '@herald/contracts';
+import { SessionEvents } from '@herald/auth';
+import { InboxService } from '../inbox/inbox.service';
+import { AttachResult, FeedSubscriber, NotificationFeed } from '../notification-feed.service';
+import { LiveSession, LiveUser } from './live-session';
+import type { LiveTransport } from './live-transport';
+
+/** Live readers (sockets and SSE streams together) one user may hold on one instance. */
+export const MAX_READERS_PER_USER = 20;
+/** Every live reader is re-checked against the database this often, whatever the bus said. */
+export const RESYNC_INTERVAL_MS = 30_000;
+/** How often unsent buffers are looked at, for readers that receive nothing new. */
+const SWEEP_INTERVAL_MS = 5_000;
+/** Users re-read per query during a re-sync. */
+const RESYNC_CHUNK = 1000;
+
+interface UserRow {
+  id: string;
+  roles: Role[];
+  disabled: boolean;
+  session_epoch: number;
+}
+
+/**
+ * Every live reader on this instance, by user. Applies the session rules to all of them the same
+ * way, whatever their transport: a session event (from this instance or, through the database, from
+ * another) makes the user's readers re-read the user; a re-sync after the bus reconnected, and one
+ * every RESYNC_INTERVAL_MS, re-reads every live user, so a missed event is caught up. The database
+ * decides: a reader whose session epoch is stale closes (`session_revoked`), a disabled user's close
+ * (`user_disabled`), and rooms follow the roles as they are now.
+ */
+@Injectable()
+export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger(LiveSessions.name);
+  private readonly byUser = new Map<string, Set<LiveSession>>();
+  private subs: Subscription[] = [];
+  private resyncTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+  private resyncing?: Promise<void>;
+  private closing = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly feed: NotificationFeed,
+    private readonly inbox: InboxService,
+    private readonly sessions: SessionEvents,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.subs.push(
+      this.sessions.events$.subscribe((event) => void this.resyncUsers([event.userId], `session event ${event.kind}`)),
+      this.sessions.resync$.subscribe((reason) => void this.resyncAll(reason)),
+    );
+    this.resyncTimer = setInterval(() => void this.resyncAll('periodic'), RESYNC_INTERVAL_MS);
+    this.resyncTimer.unref();
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.closing = true;
+    for (const s of this.subs) s.unsubscribe();
+    clearInterval(this.resyncTimer);
+    clearInterval(this.sweepTimer);
+    for (const session of this.all()) session.end('server_shutdown');
+  }
+
+  /** Live readers on this instance. */
+  get size(): number {
+    let n = 0;
+    for (const set of this.byUser.values()) n += set.size;
+    return n;
+  }
+
+  /** How many live readers the user has here (sockets and streams). */
+  countOf(userId: string): number {
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+
+  /** Whether one more reader would pass the per-user cap. */
+  isFull(userId: string): boolean {
+    return this.countOf(userId) >= MAX_READERS_PER_USER;
+  }
+
+  /** Registers a reader; null when the user already has MAX_READERS_PER_USER here. */
+  open(user: LiveUser, transport: LiveTransport): LiveSession | null {
+    if (this.closing || this.isFull(user.id)) return null;
+    const session = new LiveSession(
+      {
+        attach: (sub: FeedSubscriber, lastSeenId: string | undefined, pace: () => Promise<void>): Promise<AttachResult> =>
+          this.feed.attach(sub, lastSeenId, { pace }),
+        updateRooms: (sub, rooms) => this.feed.updateRooms(sub, rooms),
+        detach: (sub) => this.feed.detach(sub),
+        released: (s) => this.remove(s),
+      },
+      user,
+      transport,
+    );
+    let set = this.byUser.get(user.id);
+    if (!set) this.byUser.set(user.id, (set = new Set()));
+    set.add(session);
+    return session;
+  }
+
+  /** Users with a live reader here in any of `rooms` (sockets and SSE streams alike). */
+  localUserIds(rooms: readonly string[]): Set<string> {
+    const wanted = new Set(rooms);
+    const ids = new Set<string>();
+    for (const [userId, set] of this.byUser) {
+      for (const session of set) {
+        if (session.rooms.some((r) => wanted.has(r))) {
+          ids.add(userId);
+          break;
+        }
+      }
+    }
+    return ids;
+  }
+
+  /** Re-reads every user with a live reader here and applies what the database says. */
+  resyncAll(reason: string): Promise<void> {
+    // One re-sync at a time; a request during one is covered by it or the next periodic one.
+    this.resyncing ??= (async () => {
+      try {
+        const ids = [...this.byUser.keys()];
+        for (let i = 0; i < ids.length; i += RESYNC_CHUNK) await this.resyncUsers(ids.slice(i, i + RESYNC_CHUNK), reason);
+      } finally {
+        this.resyncing = undefined;
+      }
+    })();
+    return this.resyncing;
+  }
+
+  /** Re-reads these users and applies their state to their live readers; failures are logged and left to the next re-sync. */
+  async resyncUsers(userIds: string[], reason: string): Promise<void> {
+    const live = userIds.filter((id) => this.byUser.has(id));
+    if (!live.length || this.closing) return;
+    let rows: UserRow[];
+    try {
+      rows = await this.db.query(`SELECT id::text, roles, disabled, session_epoch FROM users WHERE id = ANY($1::bigint[])`, [live]);
+    } catch (err) {
+      if (!this.closing) this.log.warn({ err: (err as Error).message, users: live.length, reason }, 'could not re-check live readers against the database; the next re-sync retries');
+      return;
+    }
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    for (const userId of live) {
+      const row = byId.get(userId);
+      const set = this.byUser.get(userId);
+      if (!set) continue;
+      let rolesChanged = false;
+      for (const session of [...set]) {
+        if (!row || row.disabled) session.end('user_disabled');
+        else if (row.session_epoch !== session.sessionEpoch) session.end('session_revoked');
+        else {
+          if (rolesKey(row.roles) !== rolesKey(session.roles)) rolesChanged = true;
+          session.applyRoles(row.roles);
+        }
+      }
+      if (rolesChanged && row) await this.announceUnread(userId, row.roles);
+    }
+  }
+
+  private async announceUnread(userId: string, roles: Role[]): Promise<void> {
+    try {
+      await this.inbox.recount(userId, roles);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, userId }, 'could not recount unread after a role change');
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const session of this.all()) session.checkBuffer(now);
+  }
+
+  private *all(): Iterable<LiveSession> {
+    for (const set of [...this.byUser.values()]) yield* [...set];
+  }
+
+  private remove(session: LiveSession): void {
+    const set = this.byUser.get(session.userId);
+    set?.delete(session);
+    if (set && !set.size) this.byUser.delete(session.userId);
+  }
+}
+
+function rolesKey(values: readonly string[]): string {
+  return [...values].sort().join(',');
+}
