@@ -158,6 +158,23 @@ describeRedis('Redis faults under push load (two instances, a private Redis)', (
     await eventually(async () => (await push(both)).body.online === 2 && (await a.request('GET', '/health/ready')).body.info?.redis?.status === 'up');
     expect(describeRejections()).toBe('');
   }, 40_000);
+
+  it('a Redis that stalls (connected, answering nothing) delays a push by a bounded time, never hangs it', async () => {
+    redis.pause();
+    try {
+      const t0 = Date.now();
+      const res = await push({ to: { userIds: [aliceId] }, type: 'test.stall', title: 'stalled Redis' });
+      const ms = Date.now() - t0;
+      expect(res.status).toBe(202);
+      // Rate-limit counter (1 s bound, then counted locally) and presence (2 s bound) at most.
+      expect(ms).toBeLessThan(4500);
+      process.stdout.write(`[redis-faults] push with a stalled Redis answered in ${ms} ms\n`);
+      await onA.waitFor(() => onA.received.some((n) => n.id === res.body.ids[0]), 10_000, 'the push made while Redis stalls, on A');
+    } finally {
+      redis.resume();
+    }
+    expect(describeRejections()).toBe('');
+  }, 30_000);
 });
 
 describeRedis('an instance started while Redis is down', () => {

@@ -25,6 +25,9 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** kill -9, as a crash would; resolves once the process has exited. */
   kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections open but answers nothing (a stall, a partition). */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -49,8 +52,15 @@ export async function privateRedis(): Promise<PrivateRedis> {
       exited = new Promise((resolve) => proc.once('exit', () => resolve()));
       await waitForPort(port, proc);
     },
+    pause() {
+      if (running()) child!.kill('SIGSTOP');
+    },
+    resume() {
+      if (running()) child!.kill('SIGCONT');
+    },
     async kill() {
       if (!running()) return;
+      child!.kill('SIGCONT'); // a stopped process still dies on SIGKILL; this only keeps the exit prompt
       child!.kill('SIGKILL');
       await exited;
     },

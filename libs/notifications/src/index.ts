@@ -15,3 +15,4 @@ export * from './push/push.dto';
 export * from './live/live-session';
 export * from './live/live-sessions.service';
 export * from './live/live-transport';
+export * from './stream/stream-tickets.service';

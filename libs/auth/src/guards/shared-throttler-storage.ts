@@ -1,7 +1,11 @@
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { withTimeout } from '@herald/common';
 import type { RedisConnection } from '@herald/database';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/** A Redis that is connected but does not answer (stalled, partitioned) must not hold a request longer than this. */
+const REDIS_ANSWER_MS = 1000;
 
 /** One fixed window per key, and a block once the limit is passed; both expire on their own. */
 const INCREMENT = `
@@ -33,10 +37,16 @@ export class SharedThrottlerStorage implements ThrottlerStorage {
     if (!client?.isReady) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     const base = `${this.prefix}:rate:${throttlerName}:${key}`;
     try {
-      const [hits, ttlMs, blockedMs] = (await client.eval(INCREMENT, {
-        keys: [base, `${base}:blocked`],
-        arguments: [String(ttl), String(limit), String(blockDuration)],
-      })) as [number, number, number];
+      const reply = (await withTimeout(
+        client.eval(INCREMENT, {
+          keys: [base, `${base}:blocked`],
+          arguments: [String(ttl), String(limit), String(blockDuration)],
+        }),
+        REDIS_ANSWER_MS,
+        undefined,
+      )) as [number, number, number] | undefined;
+      if (!reply) return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+      const [hits, ttlMs, blockedMs] = reply;
       return {
         totalHits: hits,
         timeToExpire: Math.max(0, Math.ceil(ttlMs / 1000)),
@@ -44,7 +54,7 @@ export class SharedThrottlerStorage implements ThrottlerStorage {
         timeToBlockExpire: Math.max(0, Math.ceil(blockedMs / 1000)),
       };
     } catch {
-      // Redis failed mid-call: limit locally rather than refuse or wave everything through.
+      // Redis failed mid-call (or is gone): limit locally rather than refuse or wave everything through.
       return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     }
   }
