@@ -115,6 +115,26 @@ describe('@herald/client against a real server', () => {
     expect(BigInt(bob.client.lastSeenId!)).toBeGreaterThan(BigInt(positions[0]));
   }, 30_000);
 
+  it('stops, offline, with session_revoked when the user logs out elsewhere, and does not reconnect', async () => {
+    const erin = await server.login('erin'); // a session of its own: the others' tokens stay valid
+    const client = new HeraldClient({ url: server.url, getToken: async () => erin.accessToken, socketOptions: { transports: ['websocket'] } });
+    open.push(client);
+    const closed: string[] = [];
+    const errors: string[] = [];
+    let connects = 0;
+    client.on('closed', (c) => closed.push(c.reason));
+    client.on('error', (e) => errors.push(e.code));
+    client.on('connected', () => connects++);
+    await until(() => client.state.get() === 'connected', 'connected');
+    expect((await server.request('POST', '/api/auth/logout', { token: erin.accessToken })).status).toBe(204);
+    await until(() => client.state.get() === 'offline', 'offline after the logout');
+    await sleep(1500); // long enough for a reconnect attempt, had there been one
+    expect(closed).toEqual(['session_revoked']);
+    expect(errors).toEqual(['session_revoked']);
+    expect(client.state.get()).toBe('offline');
+    expect(connects).toBe(1);
+  }, 30_000);
+
   it('decides over the socket: the first decision wins, a second gets {ok:false} with a reason', async () => {
     const submitted = await server.request('POST', '/api/approvals', {
       token: users.dave.accessToken,

@@ -26,11 +26,9 @@ function ensureWebBuilt(): void {
 /** Links a hostile pusher may put in `data.link`; every one of them leaves the origin (or runs script). */
 const HOSTILE_LINKS = ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', '//evil.example/orders', '/\\evil.example/orders', '/\t/evil.example', 'https://other.example/'];
 
-declare global {
-  interface Window {
-    cspViolations?: string[];
-  }
-}
+/** Runs in the page before its own scripts (a string: this project's type-check has no DOM library). */
+const RECORD_VIOLATIONS = `window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`;
 
 describe('web UI defences', () => {
   let server: TestServer;
@@ -66,17 +64,14 @@ describe('web UI defences', () => {
   async function newPage(): Promise<{ page: Page; violations: () => Promise<string[]> }> {
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
     contexts.push(context);
-    await context.addInitScript(() => {
-      window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations!.push(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    await context.addInitScript(RECORD_VIOLATIONS);
     const page = await context.newPage();
     const console: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy|Refused to/i.test(m.text())) console.push(m.text());
     });
     page.on('pageerror', (err) => console.push(`page error: ${err.message}`));
-    const violations = async () => [...console, ...((await page.evaluate(() => window.cspViolations ?? []).catch(() => [])) as string[])];
+    const violations = async () => [...console, ...((await page.evaluate('window.cspViolations ?? []').catch(() => [])) as string[])];
     return { page, violations };
   }
 

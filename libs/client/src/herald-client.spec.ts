@@ -154,11 +154,12 @@ describe('HeraldClient (against a contract stand-in server)', () => {
   }, 10_000);
 
   it('keeps retrying, slowly, when the user has too many readers', async () => {
-    refuse = () => 'too_many_readers';
+    refuse = () => 'too_many_sockets';
     const errors: string[] = [];
     client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)) });
     client.on('error', (e) => errors.push(e.code));
     await until(() => errors.length === 1);
+    expect(errors).toEqual(['too_many_sockets']);
     await new Promise((r) => setTimeout(r, 500));
     expect(client.state.get()).toBe('reconnecting');
     expect(handshakes).toHaveLength(1); // the next attempt is about 30 s away
@@ -170,7 +171,7 @@ describe('HeraldClient (against a contract stand-in server)', () => {
       live = socket;
       if ((socket.handshake.auth as { lastSeenId?: string }).lastSeenId === undefined) return;
       // Stored cursor 1000 is beyond every committed id: the server replays after its own position (4).
-      for (const id of ['5', '6', '6', '7']) socket.emit('notification', note(id));
+      for (const id of ['5', '6', '6', '4', '7']) socket.emit('notification', note(id)); // 4: below what this replay gave
       socket.emit('replay:done', { count: 3, lastId: '7', position: '7' });
     };
     const storage = new MemoryCursorStorage('1000');
@@ -213,10 +214,10 @@ describe('HeraldClient (against a contract stand-in server)', () => {
     expect(handshakes).toHaveLength(1);
   });
 
-  it('comes back after a pause when closed as a slow reader, with the same token', async () => {
+  it.each(['slow_reader', 'server_shutdown', 'unavailable'] as const)('comes back after a pause when closed as %s, with the same token', async (reason) => {
     onConnection = (socket) => {
       if (handshakes.length > 1) return;
-      socket.emit('session:closed', { reason: 'slow_reader', message: 'Too far behind.' });
+      socket.emit('session:closed', { reason, message: 'Come back later.' });
       socket.disconnect(true);
     };
     const refreshToken = jest.fn(async () => jwt(inSeconds(900), 1));
@@ -225,7 +226,7 @@ describe('HeraldClient (against a contract stand-in server)', () => {
     client.on('closed', (c) => closed.push(c.reason));
     await until(() => handshakes.length === 2 && client!.state.get() === 'connected', 4000);
     expect(handshakes[1].at - handshakes[0].at).toBeGreaterThanOrEqual(750);
-    expect(closed).toEqual(['slow_reader']);
+    expect(closed).toEqual([reason]);
     expect(refreshToken).not.toHaveBeenCalled();
   });
 

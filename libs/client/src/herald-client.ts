@@ -11,7 +11,7 @@ import type {
   SessionCloseReason,
 } from '@herald/contracts';
 import { HeraldClientError } from './errors';
-import { compareIds, maxId, SeenIds } from './ids';
+import { maxId, SeenIds } from './ids';
 import { ObservableValue, type ReadonlyValue } from './observable';
 import { RETRY_POLICIES, retryDelay } from './retry';
 import { type CursorStorage, MemoryCursorStorage } from './storage';
@@ -70,8 +70,10 @@ const REPLAY_GRACE_MS = 15_000;
 const STABLE_CONNECTION_MS = 30_000;
 /** Reasons after which reconnecting would only be refused again: the user must sign in anew. */
 const FINAL_CLOSE_REASONS: readonly SessionCloseReason[] = ['session_revoked', 'user_disabled'];
-/** Connect-error codes that say "not now", not "not you" (`too_many_sockets` is the older server's name). */
-const TOO_MANY_READERS = ['too_many_readers', 'too_many_sockets'];
+/** Reasons the server may pass in a moment: come back after a pause, not at once. */
+const RETRY_LATER_REASONS: readonly SessionCloseReason[] = ['slow_reader', 'server_shutdown', 'unavailable'];
+/** The connect-error code of a user at the cap of live readers (`too_many_readers` is the SSE route's name for it). */
+const TOO_MANY_READERS = ['too_many_sockets', 'too_many_readers'];
 
 /**
  * A typed Herald connection: keeps the token fresh in-band, resumes from `lastSeenId` after any
@@ -230,8 +232,8 @@ export class HeraldClient {
       clearTimeout(this.stableTimer);
       if (this.closed) return this.stateValue.set('offline');
       if (reason === 'io server disconnect') {
-        // A reader dropped for being slow, or by a server going down, comes back after a pause, not at once.
-        if (this.closeReason === 'slow_reader' || this.closeReason === 'server_shutdown') return this.retry('unavailable');
+        // A reader dropped for being slow, by a server going down or without its database comes back after a pause.
+        if (this.closeReason !== null && RETRY_LATER_REASONS.includes(this.closeReason)) return this.retry('unavailable');
         // The server ends sockets whose token expired: come back with a fresh one (a revoked session will be refused then).
         return this.retry('token');
       }
@@ -256,21 +258,20 @@ export class HeraldClient {
       // A slot frees when another tab or device closes; a tab that gave up would need a reload to get it.
       if (TOO_MANY_READERS.includes(code)) {
         this.retry('tooManyReaders');
-        return this.report(new HeraldClientError('too_many_readers', `Too many open connections for this user, retrying later: ${why}`, err));
+        return this.report(new HeraldClientError('too_many_sockets', `Too many open connections for this user, retrying later: ${why}`, err));
       }
       this.stateValue.set('offline');
       const known = code === 'missing_token' || code === 'invalid_token' || code === 'user_disabled' || code === 'bad_request';
       this.report(new HeraldClientError(known ? code : 'unauthorized', `The server refused the connection: ${code ?? err.message}.`, err));
     });
     socket.on('notification', (notification) => {
-      // A replay holds only ids after the server's own position, which may be below our cursor (clamped):
-      // while it lasts, only the recent-ids memory decides what is a duplicate.
-      if (!this.seen.accept(notification.id, this.replaying ? null : this.storage.get())) return;
-      if (!this.replaying) this.storage.set(notification.id);
-      else if (this.replayHigh === null || compareIds(notification.id, this.replayHigh) > 0) {
-        this.replayHigh = notification.id;
-        this.storage.set(notification.id);
-      }
+      const id = notification.id;
+      // A replay holds only ids after the server's own position, in order, and that position may be below our
+      // cursor (clamped): while it lasts, the floor is the replay's own highest id, not the stored cursor.
+      const floor = this.replaying ? this.replayHigh : this.storage.get();
+      if (this.replaying && /^\d+$/.test(id)) this.replayHigh = maxId(this.replayHigh, id);
+      if (!this.seen.accept(id, floor)) return;
+      this.storage.set(id);
       this.emit('notification', notification, { replayed: this.replaying });
     });
     socket.on('unread', (payload) => {
