@@ -11,6 +11,7 @@ describe('boot with no configuration (embedded database)', () => {
   let dataDir: string;
   let port: number;
   let first: ServerProcess | undefined;
+  let second: ServerProcess | undefined;
   const env = () => ({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
 
   beforeAll(async () => {
@@ -20,9 +21,12 @@ describe('boot with no configuration (embedded database)', () => {
   }, 180_000);
 
   afterAll(async () => {
-    if (first && first.child.exitCode === null) {
-      first.child.kill('SIGKILL');
-      await first.exited;
+    // A process left running would keep Jest from exiting (and CI from finishing) after a failure.
+    for (const p of [first, second]) {
+      if (p && p.child.exitCode === null && p.child.signalCode === null) {
+        p.child.kill('SIGKILL');
+        await p.exited;
+      }
     }
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -48,7 +52,7 @@ describe('boot with no configuration (embedded database)', () => {
   }, 120_000);
 
   it('refuses a second process on the same DATA_DIR with exit code 1 and the lock message', async () => {
-    const second = runServer({ ...env(), PORT: String(await freePort()) });
+    second = runServer({ ...env(), PORT: String(await freePort()) });
     expect(await second.exited).toBe(1);
     const lines = second.output().trim().split('\n');
     expect(lines).toHaveLength(1);

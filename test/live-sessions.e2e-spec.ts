@@ -4,6 +4,7 @@ import { startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
 import { connectSocket, sleep, TestSocket } from './support/sockets';
 import { openStream } from './support/sse';
+import { PrivateRedis, privateRedis, privateRedisUnavailable } from './support/private-redis';
 
 const closedReason = (s: TestSocket) =>
   new Promise<string>((resolve) => s.socket.once('session:closed' as never, (p: { reason: string }) => resolve(p.reason)));
@@ -204,4 +205,51 @@ describe('live sessions: one set of session rules for sockets and SSE, across in
     }
   }, 60_000);
 
+});
+
+/**
+ * Over Redis, with Redis gone: the adversary's case. A logout and a role change made on A while
+ * Redis is down reach B's socket and SSE stream at once, since the bus is the database.
+ */
+describe('live sessions over Redis, while Redis is down', () => {
+  let a: TestServer | undefined;
+  let b: TestServer | undefined;
+  let redis: PrivateRedis | undefined;
+  let reason: string | undefined;
+
+  beforeAll(async () => {
+    reason = privateRedisUnavailable();
+    if (reason) return void process.stderr.write(`[herald tests] live-sessions over Redis: skipped (${reason})\n`);
+    redis = await privateRedis();
+    await redis.start();
+    const env = { REDIS_URL: redis.url, REDIS_PREFIX: `herald-live-${process.pid}` };
+    a = await startTestServer({ env });
+    if (a.db.embedded) {
+      if (process.env.CI) throw new Error('PostgreSQL is required in CI');
+      reason = 'needs PostgreSQL';
+      return;
+    }
+    b = await startTestServer({ db: a.db, env });
+  }, 60_000);
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    await redis?.kill();
+  });
+
+  it('a logout on A reaches the socket and the SSE stream on B although Redis is down', async () => {
+    if (reason) return;
+    const carol = await a!.login('carol');
+    const socket = await connectSocket(b!.url, { token: carol.accessToken });
+    const stream = await openStream(`${b!.url}/api/notifications/stream`, { authorization: `Bearer ${carol.accessToken}` });
+    await sleep(200);
+    await redis!.kill();
+    const closed = closedReason(socket);
+    const started = Date.now();
+    expect((await a!.request('POST', '/api/auth/logout', { token: carol.accessToken })).status).toBe(204);
+    expect(await closed).toBe('session_revoked');
+    await stream.waitFor(() => stream.isEnded(), 5000);
+    expect(JSON.parse(stream.events.at(-1)!.data!)).toMatchObject({ reason: 'session_revoked' });
+    expect(Date.now() - started).toBeLessThan(5000); // not waiting for Redis to come back
+  }, 30_000);
 });

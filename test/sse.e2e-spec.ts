@@ -65,7 +65,7 @@ describe('Server-Sent Events', () => {
       // One name for expiry on both transports, then the close and its reason.
       expect(stream.events.at(-2)).toMatchObject({ event: 'auth_expired' });
       expect(stream.events.at(-1)).toMatchObject({ event: 'session.closed' });
-      expect(JSON.parse(stream.events.at(-1)!.data)).toMatchObject({ reason: 'token_expired' });
+      expect(JSON.parse(stream.events.at(-1)!.data!)).toMatchObject({ reason: 'token_expired' });
 
       const carol = await short.login('carol');
       const other = await openStream(`${short.url}/api/notifications/stream`, { authorization: `Bearer ${carol.accessToken}` });

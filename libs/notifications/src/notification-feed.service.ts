@@ -32,6 +32,31 @@ interface Subscription {
   pending: StoredNotification[] | null;
 }
 
+/**
+ * Replay pages read from the database at once, across all readers: a reconnect storm (or readers
+ * that ask for a long history) then queues here instead of taking every pooled connection from the
+ * requests of people at work.
+ */
+export const REPLAY_CONCURRENCY = 3;
+
+/** A counting semaphore: at most `slots` holders at a time, the rest wait in order. */
+class Slots {
+  private waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
 /** Notifications held for one replaying reader before it goes live; past this it reads them from the database. */
 export const MAX_PENDING_PER_READER = 1000;
 
@@ -65,6 +90,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   private readonly byRoom = new Map<string, Set<Subscription>>();
   private readonly subscriptions = new Map<FeedSubscriber, Subscription>();
   private unsubscribe?: () => void;
+  private readonly replaySlots = new Slots(REPLAY_CONCURRENCY);
   /** Highest id read from the table; every id up to it has been offered to live readers. */
   private lastId = 0n;
 
@@ -134,7 +160,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
       // Held arrivals are complete from here on only if the list has not overflowed since.
       if (s.pending === null) s.pending = [];
       const heldFromStart = s.pending;
-      const page = await this.store.visibleAfter(sub.rooms, s.cursor.toString(), REPLAY_PAGE);
+      const page = await this.replaySlots.run(() => this.store.visibleAfter(sub.rooms, s.cursor.toString(), REPLAY_PAGE));
       for (const n of page) {
         if (s.closed) break;
         deliver(n);
