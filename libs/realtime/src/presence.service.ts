@@ -2,16 +2,17 @@ import { Injectable, Optional } from '@nestjs/common';
 import type { Server } from 'socket.io';
 import { withTimeout } from '@herald/common';
 import { RedisConnection } from '@herald/database';
-import type { SocketData } from './socket-auth';
+import { LiveSessions } from '@herald/notifications';
 
 const PRESENCE_QUERY = 'herald:presence';
 /** How long to wait for the other instances' answers, while Redis is up, before counting without them. */
 const PRESENCE_TIMEOUT_MS = 2000;
 
 /**
- * Who is online: users with at least one live socket, on any instance. Each instance answers from its
- * own room index (no socket objects are serialised); other instances are asked through the adapter,
- * only while Redis is connected: without it this instance answers for itself, at once.
+ * Who is online: users with at least one live reader (socket or SSE stream), on any instance. Each
+ * instance answers from its own LiveSessions (no socket objects are serialised); other instances are
+ * asked through the adapter, only while Redis is connected: without it this instance answers for
+ * itself, at once.
  */
 @Injectable()
 export class Presence {
@@ -19,7 +20,10 @@ export class Presence {
   /** Questions waiting for other instances; settled early (this instance only) when Redis is lost. */
   private readonly pending = new Set<() => void>();
 
-  constructor(@Optional() private readonly redis?: RedisConnection) {}
+  constructor(
+    private readonly live: LiveSessions,
+    @Optional() private readonly redis?: RedisConnection,
+  ) {}
 
   bind(server: Server): void {
     this.server = server;
@@ -31,7 +35,12 @@ export class Presence {
     });
   }
 
-  /** The ids of users with a live socket in any of `rooms`. */
+  /** Which of these users have a live reader anywhere: their `user:<id>` rooms are asked about. */
+  async onlineOf(userIds: readonly string[]): Promise<Set<string>> {
+    return this.onlineUserIds(userIds.map((id) => `user:${id}`));
+  }
+
+  /** The ids of users with a live reader (socket or SSE stream) in any of `rooms`. */
   async onlineUserIds(rooms: string[]): Promise<Set<string>> {
     const ids = this.localUserIds(rooms);
     // No Redis (not configured, or not connected now): nobody else can be asked, so do not wait.
@@ -52,15 +61,6 @@ export class Presence {
   }
 
   private localUserIds(rooms: string[]): Set<string> {
-    const ids = new Set<string>();
-    if (!this.server) return ids;
-    const nsp = this.server.of('/');
-    for (const room of rooms) {
-      for (const socketId of nsp.adapter.rooms.get(room) ?? []) {
-        const user = (nsp.sockets.get(socketId)?.data as SocketData | undefined)?.user;
-        if (user) ids.add(user.id);
-      }
-    }
-    return ids;
+    return this.live.localUserIds(rooms);
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   Equals,
@@ -32,8 +32,18 @@ function IsPushRoom(options: ValidationOptions) {
     registerDecorator({ name: 'isPushRoom', target: target.constructor, propertyName, options, validator: { validate: isPushRoom } });
 }
 
+/**
+ * A user id sent as a JSON number (what PHP's json_encode gives for an int) becomes its decimal
+ * string when it is a safe positive integer; anything else (2.5, -1, > 2^53, true) is left as it
+ * is, for the id rule to refuse.
+ */
+export function idsFromNumbers(value: unknown): unknown {
+  return Array.isArray(value) ? value.map((v) => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? String(v) : v)) : value;
+}
+
 export class PushTargetDto {
-  @ApiPropertyOptional({ type: [String], description: 'User ids' })
+  @ApiPropertyOptional({ type: [String], description: 'User ids, as strings or (safe, positive) integers' })
+  @Transform(({ value }) => idsFromNumbers(value))
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_PUSH_USER_IDS)
   @IsHeraldId({ each: true, message: `each of to.userIds must be a user id (${ID_RULE})` })
   userIds?: string[];
