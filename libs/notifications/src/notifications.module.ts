@@ -11,9 +11,11 @@ import { NotificationStore } from './notification-store';
 import { OutboxDispatcher } from './outbox-dispatcher.service';
 import { PgNotifyListener } from './pg-notify-listener.service';
 import { ApiKeyGuard } from './push/api-key.guard';
+import { ApiKeyOrAdminGuard } from './push/api-key-or-admin.guard';
 import { ApiKeysService } from './push/api-keys.service';
 import { DemoApiKeySeeder } from './push/demo-api-key.seeder';
 import { PushController } from './push/push.controller';
+import { PresenceController } from './push/presence.controller';
 import { PushService } from './push/push.service';
 import { LiveSessions } from './live/live-sessions.service';
 import { Signals } from './signals';
@@ -24,7 +26,7 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
 @Global()
 @Module({
   imports: [AuthModule],
-  controllers: [InboxController, PushController, StreamController, OutboxAdminController],
+  controllers: [InboxController, PushController, StreamController, OutboxAdminController, PresenceController],
   providers: [
     DomainEvents,
     Signals,
@@ -36,6 +38,7 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
     InboxService,
     ApiKeysService,
     ApiKeyGuard,
+    ApiKeyOrAdminGuard,
     PushService,
     DemoApiKeySeeder,
     StreamTicketsService,
