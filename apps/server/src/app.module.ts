@@ -11,6 +11,7 @@ import { RealtimeModule } from '@herald/realtime';
 import { OrdersModule } from '@herald/orders';
 import { ApprovalsModule } from '@herald/approvals';
 import { HealthController } from './health/health.controller';
+import { accessLogOptions } from './access-log';
 import { MetricsModule } from './metrics/metrics.module';
 import { ENTITIES, MIGRATIONS } from './persistence';
 
@@ -26,7 +27,8 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.LOG_LEVEL,
-            autoLogging: false,
+            // One access line per answered request (route pattern, status, duration, user or key, request id).
+            ...accessLogOptions(),
             redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
             // Errors are logged without a failed query's parameters or row values (password hashes leaked that way).
             serializers: { err: safeError },

@@ -5,6 +5,8 @@ export interface ErrorBody {
   message: string;
   /** Machine-readable reason, when there is one more precise than the status. */
   code?: string;
+  /** This request's id (the client's well-formed X-Request-Id, else generated): also in the X-Request-Id header and the logs. */
+  requestId?: string;
 }
 
 /** Why a socket handshake was refused: `err.data.code` of the `connect_error`. */

@@ -1,4 +1,8 @@
-import type { DataSourceOptions, MixedList } from 'typeorm';
+import type { DataSourceOptions, LogLevel, MixedList } from 'typeorm';
+import { TypeOrmPinoLogger } from './typeorm-pino-logger';
+
+/** What TypeORM itself may log: its warnings and the migrations it runs, never queries. */
+const TYPEORM_LOG_LEVELS: LogLevel[] = ['warn', 'migration'];
 
 /** How long getting a pooled connection may take before the request fails (503). */
 export const DATABASE_CONNECT_TIMEOUT_MS = 3000;
@@ -28,7 +32,9 @@ export function heraldDataSourceOptions(input: HeraldDataSourceInput): DataSourc
     synchronize: false,
     migrationsRun: false,
     // Failed queries surface as exceptions and are logged where they are handled, with context.
-    logging: ['warn', 'migration'],
+    logging: TYPEORM_LOG_LEVELS,
+    // Through Nest's Logger (pino in the server): JSON lines, not plain text in the JSON stream.
+    logger: new TypeOrmPinoLogger(TYPEORM_LOG_LEVELS),
     applicationName: input.applicationName ?? 'herald',
     extra: {
       // The embedded database is one PGlite instance: one connection avoids interleaving transactions.

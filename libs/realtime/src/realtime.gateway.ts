@@ -17,6 +17,7 @@ import { InboxService, LiveSession, LiveSessions, MAX_READERS_PER_USER, readerOf
 import { Presence } from './presence.service';
 import { authenticateHandshake, handshakeError, SocketData } from './socket-auth';
 import { MAX_RATE_VIOLATIONS, MAX_UNKNOWN_EVENTS, SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND, TokenBucket } from './socket-rate-limit';
+import { SocketMetrics } from './socket-metrics';
 import { SocketTransport } from './socket-transport';
 
 const CLIENT_EVENTS = new Set<string>([SocketEvents.read, SocketEvents.authRefresh, SocketEvents.approvalsDecide]);
@@ -42,6 +43,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly live: LiveSessions,
     private readonly inbox: InboxService,
     private readonly presence: Presence,
+    private readonly metrics: SocketMetrics,
   ) {}
 
   /** Sockets connected to this instance (the `herald_sockets_connected` gauge). */
@@ -54,15 +56,23 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       authenticateHandshake(socket, this.auth).then(
         ({ user, lastSeenId }) => {
           if (this.live.isFull(user.id)) {
+            this.log.log({ code: 'too_many_sockets', userId: user.id }, 'socket handshake refused');
+            this.metrics.handshakeRefused('too_many_sockets');
             return next(handshakeError('too_many_sockets', `At most ${MAX_READERS_PER_USER} live connections (sockets and streams) per user; close another tab or device.`));
           }
           socket.data = { user, rooms: roomsForUser(user.id, user.roles), lastSeenId } satisfies SocketData;
           next();
         },
         (err: Error) => {
-          if (err.message === 'unauthorized' || err.message === 'bad_request') return next(err);
+          if (err.message === 'unauthorized' || err.message === 'bad_request') {
+            // The code only: never the token.
+            this.log.log({ code: (err as { data?: { code?: unknown } }).data?.code }, 'socket handshake refused');
+            this.metrics.handshakeRefused(err);
+            return next(err);
+          }
           // Not the credentials: the database did not answer, or something broke. Retryable, and worth a log line.
           this.log.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'socket handshake refused as unavailable: the credentials could not be checked');
+          this.metrics.handshakeRefused(UNAVAILABLE);
           next(handshakeError(UNAVAILABLE, 'The server could not check the credentials just now; retry in a moment.'));
         },
       );
@@ -108,7 +118,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 
-  handleDisconnect(socket: Socket): void {
+  handleDisconnect(socket: Socket, reason?: string): void {
+    this.metrics.disconnected(reason);
     const session = this.sessions.get(socket.id);
     if (!session) return;
     this.sessions.delete(socket.id);

@@ -1,9 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 // Deep imports: these files import nothing, while the @herald/database barrel imports @herald/common.
 import { isDatabaseBusyError, isDatabaseUnavailableError } from '@herald/database/connection-errors';
 import { safeError } from '@herald/database/log-serializers';
 import { errorBody } from './error-body';
+import { requestIdOf } from './request-id';
 
 /** Seconds a client should wait before retrying while the database cannot be reached. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -33,8 +34,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    const requestId = requestIdOf(host.switchToHttp().getRequest<Request>(), res);
     const { status, body, retryAfter } = this.describe(exception);
+    body.requestId = requestId;
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+    // For the access line: a failed login says `invalid_credentials`, not only 401.
+    if (body.code) res.locals.errorCode = body.code;
     res.status(status).json(body);
   }
 
@@ -91,3 +96,4 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return undefined;
   }
 }
+
