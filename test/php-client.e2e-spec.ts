@@ -121,7 +121,7 @@ describePhp('PHP client (clients/php) against a real Herald', () => {
       HERALD_STUB_URL: stub.url,
     });
     for (const line of run.stdout.split('\n')) if (line.startsWith('RESULT ')) results = { ...results, ...JSON.parse(line.slice('RESULT '.length)) };
-  }, 55_000);
+  }, 90_000);
 
   afterAll(async () => {
     alice?.close();
