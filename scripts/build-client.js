@@ -76,6 +76,8 @@ if (packArg) {
   fs.mkdirSync(dest, { recursive: true });
   // Under an npm script, the npm that runs us; else the one on PATH.
   const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
-  const out = execFileSync(npm[0], [...npm[1], 'pack', '--json', '--pack-destination', dest], { cwd: clientDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  // Without the calling script's prefix settings, which would point npm at the repository root instead of libs/client.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config_(local_)?prefix$|package_|lifecycle_)/i.test(k)));
+  const out = execFileSync(npm[0], [...npm[1], 'pack', clientDir, '--json', '--pack-destination', dest], { cwd: clientDir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   console.log(path.join(dest, JSON.parse(out)[0].filename));
 }
