@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, createValidationPipe, HeraldConfig, METRICS_REGISTRY, refuseDeepJson, refuseNulCharacters } from '@herald/common';
 import { HeraldIoAdapter } from '@herald/realtime';
 import { AppModule } from './app.module';
+import { serveAsyncApi } from './docs/asyncapi';
 import { httpMetrics } from './metrics/http-metrics';
 import { securityHeaders, serveWebUi } from './web-ui';
 
@@ -46,6 +47,7 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
     .addBearerAuth()
     .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'api-key')
     .build();
+  serveAsyncApi(app); // the Socket.IO events, at /docs/asyncapi.json
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
   serveWebUi(app);
   return app;
