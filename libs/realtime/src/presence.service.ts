@@ -35,11 +35,6 @@ export class Presence {
     });
   }
 
-  /** Which of these users have a live reader anywhere: their `user:<id>` rooms are asked about. */
-  async onlineOf(userIds: readonly string[]): Promise<Set<string>> {
-    return this.onlineUserIds(userIds.map((id) => `user:${id}`));
-  }
-
   /** The ids of users with a live reader (socket or SSE stream) in any of `rooms`. */
   async onlineUserIds(rooms: string[]): Promise<Set<string>> {
     const ids = this.localUserIds(rooms);
