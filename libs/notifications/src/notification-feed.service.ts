@@ -142,6 +142,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
       return { replayed: 0, lastId: null, position: s.cursor.toString(), detach };
     }
     s.cursor = BigInt(lastSeenId);
+    this.metrics.replays?.inc();
     // An id beyond anything committed (a cursor from before a database restore) would hide what comes next.
     const committed = BigInt(await this.store.maxId());
     if (s.cursor > committed) s.cursor = committed;
@@ -229,6 +230,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   private offer(n: StoredNotification): void {
     const id = BigInt(n.id);
     const seen = new Set<Subscription>();
+    let live = false;
     for (const room of n.rooms) {
       const set = this.byRoom.get(room);
       if (!set) continue;
@@ -244,10 +246,12 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         try {
           s.sub.deliver(toNotification(n, s.sub.rooms), 'live');
           this.metrics.delivered?.inc({ mode: 'live' });
+          live = true;
         } catch (err) {
           this.log.warn({ err, userId: s.sub.userId }, 'delivery to a reader failed');
         }
       }
     }
+    if (live) this.metrics.observeLatency(n.createdAt); // once per notification, however many readers
   }
 }
