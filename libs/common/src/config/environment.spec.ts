@@ -105,6 +105,15 @@ describe('loadConfig', () => {
     expect(message).not.toMatch(/my-short-secret|tiny|"pw"/);
   });
 
+  it('takes METRICS_TOKEN of 16+ characters, unset by default, and never prints it', () => {
+    expect(loadConfig({}).METRICS_TOKEN).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).METRICS_TOKEN).toBe('scrape-token-0123456789');
+    const message = problem({ METRICS_TOKEN: 'short-token' });
+    expect(message).toMatch(/METRICS_TOKEN=\(hidden\): must be at least 16 characters long/);
+    expect(message).not.toContain('short-token');
+  });
+
   it('wants ADMIN_USERNAME and ADMIN_PASSWORD together, each well-formed', () => {
     expect(problem({ ADMIN_USERNAME: 'root' })).toMatch(/ADMIN_USERNAME and ADMIN_PASSWORD: set both or neither/);
     expect(problem({ ADMIN_PASSWORD: 'long-enough-password' })).toMatch(/set both or neither/);

@@ -122,6 +122,10 @@ export class EnvironmentVariables {
   /** Token refreshes (POST /api/auth/refresh) allowed per minute and IP address; with REDIS_URL counted across all instances. */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1)
   REFRESH_RATE_PER_IP = 60;
+
+  /** Bearer token that GET /metrics requires (at least 16 characters); unset, /metrics is public (fine on 127.0.0.1 in demo mode). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters long' }) @MaxLength(256)
+  METRICS_TOKEN?: string;
 }
 
 export type HeraldConfig = Readonly<Omit<EnvironmentVariables, 'HOST'>> & {
@@ -149,7 +153,7 @@ function describe(errors: ValidationError[]): string[] {
     const constraints = Object.entries(e.constraints ?? {});
     if (!constraints.length) return [];
     const [, msg] = constraints.find(([rule]) => TYPE_RULES.includes(rule)) ?? constraints[0];
-    const shown = e.property.includes('SECRET') || e.property.includes('PASSWORD') ? '(hidden)' : JSON.stringify(e.value);
+    const shown = e.property.includes('SECRET') || e.property.includes('PASSWORD') || e.property.endsWith('_TOKEN') ? '(hidden)' : JSON.stringify(e.value);
     return [`${e.property}=${shown}: ${msg.replace(new RegExp(`^${e.property} `), '')}`];
   });
 }
@@ -158,7 +162,7 @@ function describe(errors: ValidationError[]): string[] {
 export function loadConfig(env: Record<string, string | undefined> = process.env): HeraldConfig {
   const known = Object.keys(new EnvironmentVariables());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'HOST', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'DEMO_SEED', 'ADMIN_USERNAME', 'ADMIN_PASSWORD']) {
+  for (const key of [...known, 'HOST', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'DEMO_SEED', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'METRICS_TOKEN']) {
     // An empty value means unset (as in `PORT= npm start`): the default applies instead of undefined.
     if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }
