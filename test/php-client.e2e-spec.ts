@@ -78,10 +78,10 @@ function startStub(): Promise<{ server: Server; url: string; hits: StubHit[] }> 
   });
 }
 
-/** Runs the PHP test script; resolves with its exit code and output (killed after 40 s). */
-function runPhp(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a PHP script of clients/php; resolves with its exit code and output (killed after 40 s). */
+function runPhp(script: string, env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('php', [join(PHP_DIR, 'tests', 'run.php')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('php', [join(PHP_DIR, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -106,16 +106,17 @@ describePhp('PHP client (clients/php) against a real Herald', () => {
   const ids: Record<string, string> = {};
   let run: Awaited<ReturnType<typeof runPhp>>;
   let results: Record<string, unknown> = {};
+  let apiKey: string;
 
   beforeAll(async () => {
     server = await startTestServer({ env: { PUSH_RATE_PER_SECOND: '1000' } });
     stub = await startStub();
     await loginAll(server, { tokens, ids }, ['alice', 'bob']);
     alice = await connectSocket(server.url, { token: tokens.alice });
-    const { key } = await pushClient(server, 'php-client');
-    run = await runPhp({
+    apiKey = (await pushClient(server, 'php-client')).key;
+    run = await runPhp('tests/run.php', {
       HERALD_URL: server.url,
-      HERALD_API_KEY: key,
+      HERALD_API_KEY: apiKey,
       HERALD_ONLINE_USER_ID: ids.alice,
       HERALD_OFFLINE_USER_ID: ids.bob,
       HERALD_STUB_URL: stub.url,
@@ -162,5 +163,14 @@ describePhp('PHP client (clients/php) against a real Herald', () => {
     expect(stub.hits.filter((h) => h.path === '/always-503/api/push')).toHaveLength(2);
     expect(stub.hits.filter((h) => h.path === '/long-429/api/push')).toHaveLength(1);
     expect(stub.hits.filter((h) => h.path === '/hang/api/push')).toHaveLength(1);
+  });
+
+  it('examples/push.php runs as written: presence, a push to the user, a push to a room', async () => {
+    const example = await runPhp('examples/push.php', { HERALD_URL: server.url, HERALD_API_KEY: apiKey }, [ids.alice]);
+    if (example.code !== 0) throw new Error(`examples/push.php exited ${example.code}:\n${example.stdout}\n${example.stderr}`);
+    expect(example.stdout).toContain(`user ${ids.alice} is online`);
+    expect(example.stdout).toMatch(/notification \d+: 1 recipient\(s\), 1 online/);
+    expect(example.stdout).toMatch(/warehouse: [1-9]\d* recipient\(s\)/);
+    await alice.waitFor(() => alice.received.some((n) => n.type === 'payment.received' && n.data?.invoice === 'INV-7'), 5000, 'the example push');
   });
 });
