@@ -12,6 +12,8 @@ const SERVER_ENTRY = join(ROOT, 'dist/apps/server/src/main.js');
 // `nest build server` from any script) and our stamp (written after a successful build) do.
 const SERVER_BUILD_MARKS = [join(ROOT, 'dist/.tsbuildinfo.server'), join(ROOT, 'dist/.server-build-stamp')];
 const WEB_CONFIG = join(ROOT, 'apps/web/vite.config.ts');
+const NEST_CLI = join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js');
+const VITE_CLI = join(ROOT, 'node_modules/vite/bin/vite.js');
 const WEB_OUTPUT = join(ROOT, 'apps/web/dist/index.html');
 const SKIP = new Set(['node_modules', 'dist', '.data', 'coverage']);
 
@@ -52,6 +54,14 @@ function webIsStale() {
   return newestMtime(['apps/web', 'libs/contracts/src', 'libs/client/src'], (p) => !p.endsWith('.spec.ts')) > mtimeOf(WEB_OUTPUT);
 }
 
+/** Thrown when a build is needed but the build tools are not installed (a production install). */
+class BuildToolsMissingError extends Error {}
+
+const NO_BUILD_TOOLS =
+  'herald: dist/ is missing and the build tools are not installed (a production install, npm ci --omit=dev): ' +
+  'build first where the dev dependencies are, with `npm ci && npm run build && npx vite build --config apps/web/vite.config.ts`, ' +
+  'then run `npm ci --omit=dev` here, or copy that dist/ (and apps/web/dist/) to this host; see docs/production.md.';
+
 function run(script, args, log) {
   log(`$ ${[script.replace(`${ROOT}/`, ''), ...args].join(' ')}`);
   execFileSync(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit' });
@@ -60,20 +70,25 @@ function run(script, args, log) {
 /** Builds what is stale (the web UI too unless `web: false`); throws if a build fails. Returns what was built. */
 function buildIfStale({ log = (m) => console.log(`[herald] ${m}`), web = true } = {}) {
   const built = [];
+  // A production install has no compiler: run the dist/ that was shipped, stale or not; without one, say how to get it.
+  if (!existsSync(NEST_CLI)) {
+    if (!existsSync(SERVER_ENTRY)) throw new BuildToolsMissingError(NO_BUILD_TOOLS);
+    return built;
+  }
   if (serverIsStale()) {
     log('building the server (dist/ is missing or older than the sources)…');
-    run(join(ROOT, 'node_modules/@nestjs/cli/bin/nest.js'), ['build', 'server'], log);
+    run(NEST_CLI, ['build', 'server'], log);
     writeFileSync(SERVER_BUILD_MARKS[1], new Date().toISOString());
     built.push('server');
   }
-  if (web && webIsStale()) {
+  if (web && webIsStale() && existsSync(VITE_CLI)) {
     log('building the web UI (apps/web/dist is missing or older than its sources)…');
-    run(join(ROOT, 'node_modules/vite/bin/vite.js'), ['build', '--config', WEB_CONFIG], log);
+    run(VITE_CLI, ['build', '--config', WEB_CONFIG], log);
     built.push('web');
   }
   return built;
 }
 
-module.exports = { buildIfStale, serverIsStale, webIsStale, SERVER_ENTRY, ROOT };
+module.exports = { buildIfStale, serverIsStale, webIsStale, BuildToolsMissingError, SERVER_ENTRY, ROOT };
 
 if (require.main === module) buildIfStale();
