@@ -51,7 +51,7 @@ interface ConnectError {
 
 const CREDENTIAL_ERRORS: Record<HandshakeErrorCode, Omit<ConnectError, 'message'>> = {
   missing_token: { retry: 'no: log in first', meaning: 'Neither `auth.token` nor an `Authorization: Bearer` header was sent.' },
-  invalid_token: { retry: 'no: log in again', meaning: 'The token is malformed, wrongly signed, uses `alg: none`, or belongs to a session that has ended.' },
+  invalid_token: { retry: 'no: log in again', meaning: 'The token is malformed, wrongly signed, uses `alg: none`, names an unknown user, or belongs to a session that has ended (logout, password change).' },
   token_expired: { retry: 'yes, after `POST /api/auth/refresh`', meaning: 'The access token has expired.' },
   user_disabled: { retry: 'no', meaning: 'The account is disabled.' },
 };
@@ -70,7 +70,7 @@ const CONNECT_ERRORS: Record<ConnectErrorCode, ConnectError> = {
 const ACK_ERRORS: Record<AckErrorCode, string> = {
   bad_request: 'The payload is invalid (the message names the field), or the event is unknown.',
   unauthorized: 'The socket has no live session any more, or its account is disabled; reconnect with a valid token.',
-  forbidden: 'Not allowed: a refresh token of another user, or an approval step that is not yours.',
+  forbidden: 'Not allowed: `auth:refresh` with another user\u2019s token, or an approval step that is not yours to decide.',
   not_found: 'No such approval (or not visible to you).',
   conflict: 'A stale `version`, or the approval was already decided.',
   rate_limited: `More than ${SOCKET_EVENTS_PER_SECOND} events per second (bursts of ${SOCKET_EVENT_BURST}); slow down.`,
@@ -121,7 +121,7 @@ const schemas: Record<string, JsonSchema> = {
   ReadRequest: {
     type: 'object',
     required: ['ids'],
-    properties: { ids: { type: 'array', items: id, minItems: 1, maxItems: 500, uniqueItems: false } },
+    properties: { ids: { type: 'array', items: id, minItems: 1, maxItems: 500 } },
   },
   AuthRefreshRequest: {
     type: 'object',
