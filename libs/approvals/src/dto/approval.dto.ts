@@ -38,7 +38,7 @@ export class CreateApprovalDto {
   @IsMoney({ message: 'amount must be a non-negative amount with at most two decimals, like 19.90 or "19.90" (required for purchase and expense)' })
   amount?: number | string | null;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
+  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true })
   @IsOptional() @IsString() @MaxLength(2000)
   details?: string | null;
 

@@ -76,7 +76,7 @@ export class PushDto {
   @IsOptional() @IsString() @MaxLength(2000)
   body?: string;
 
-  @ApiPropertyOptional({ description: `Free JSON object, at most ${MAX_PUSH_DATA_BYTES} bytes` })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { invoice: 'INV-2026-0042', amount: '1200.00' }, description: `Free JSON object, at most ${MAX_PUSH_DATA_BYTES} bytes` })
   @IsOptional() @IsObject()
   data?: Record<string, unknown>;
 

@@ -51,7 +51,7 @@ export class CreateOrderDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_ITEMS) @ValidateNested({ each: true }) @Type(() => OrderItemInput)
   items!: OrderItemInput[];
 
-  @ApiPropertyOptional({ maxLength: 2000, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true, example: 'Deliver before noon' })
   @IsOptional() @IsString() @MaxLength(2000)
   note?: string | null;
 }
@@ -65,7 +65,7 @@ export class UpdateOrderDto {
   @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_ITEMS) @ValidateNested({ each: true }) @Type(() => OrderItemInput)
   items?: OrderItemInput[];
 
-  @ApiPropertyOptional({ maxLength: 2000, nullable: true, description: 'null clears the note' })
+  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true, description: 'null clears the note' })
   @IsOptional() @IsString() @MaxLength(2000)
   note?: string | null;
 
