@@ -44,8 +44,19 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
   const openApi = new DocumentBuilder()
     .setTitle('Herald')
     .setDescription('Real-time business notifications: auth, orders, approvals, inbox and push API.')
-    .addBearerAuth()
-    .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header' }, 'api-key')
+    .setVersion('0.1.0')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from POST /api/auth/login' })
+    .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header', description: 'Key from POST /api/api-keys, for systems that push' }, 'api-key')
+    .addApiKey({ type: 'apiKey', name: 'ticket', in: 'query', description: 'One-use ticket from POST /api/notifications/stream-ticket (EventSource sends no headers)' }, 'stream-ticket')
+    .addTag('auth', 'Sign in, refresh, sign out')
+    .addTag('users', 'User administration (admin)')
+    .addTag('orders', 'ERP orders and their state machine')
+    .addTag('approvals', 'OA approval requests and decisions')
+    .addTag('notifications', 'The inbox and its live SSE stream')
+    .addTag('push', 'Pushes from other systems (API key) and API-key administration')
+    .addTag('admin', 'Outbox administration (admin)')
+    .addTag('operations', 'Liveness and readiness probes')
     .build();
   serveAsyncApi(app); // the Socket.IO events, at /docs/asyncapi.json
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));

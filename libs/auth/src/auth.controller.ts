@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiNoSecurity } from '@herald/common';
+import { LoginResponseDto, TokenPairResponse, UserResponse } from './dto/auth-responses';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { LoginResponse, TokenPair, UserDto } from '@herald/contracts';
 import { AuthService, AuthUser } from './auth.service';
@@ -10,6 +12,7 @@ import { toUserDto } from './users/user.entity';
 import { UsersService } from './users/users.service';
 
 @ApiTags('auth')
+@ApiErrors(401, 503)
 @Controller('api/auth')
 export class AuthController {
   constructor(
@@ -23,6 +26,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a username and password for an access and a refresh token' })
+  @ApiNoSecurity()
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiErrors(400, 429)
   login(@Body() body: LoginDto): Promise<LoginResponse> {
     return this.auth.login(body.username, body.password);
   }
@@ -34,6 +40,9 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'Spend a refresh token for a new pair; re-using a spent one revokes its session' })
+  @ApiNoSecurity()
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiErrors(400, 429)
   refresh(@Body() body: RefreshDto): Promise<TokenPair> {
     return this.auth.refresh(body.refreshToken);
   }
@@ -42,12 +51,15 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ summary: "End all of the caller's sessions and close their live sockets" })
+  @ApiNoContentResponse({ description: 'Signed out everywhere' })
   async logout(@CurrentUser() user: AuthUser): Promise<void> {
     await this.auth.logout(user.id);
   }
 
   @ApiBearerAuth()
   @Get('me')
+  @ApiOperation({ summary: 'The signed-in user' })
+  @ApiOkResponse({ type: UserResponse })
   async me(@CurrentUser() user: AuthUser): Promise<UserDto> {
     return toUserDto((await this.users.findById(user.id))!);
   }

@@ -10,3 +10,4 @@ export * from './timing';
 export * from './http/ids';
 export * from './http/json-depth';
 export * from './http/nul-character';
+export * from './http/api-errors';

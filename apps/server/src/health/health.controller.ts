@@ -1,5 +1,6 @@
 import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { LivenessResponse, ReadinessResponse } from './health-responses';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -9,12 +10,14 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Public } from '@herald/auth';
-import { withTimeout } from '@herald/common';
+import { ApiErrors, ApiNoSecurity, withTimeout } from '@herald/common';
 import { RedisConnection } from '@herald/database';
 
 const CHECK_TIMEOUT_MS = 3000;
 
 @ApiTags('operations')
+// 400: the NUL-character check runs on every route's query, these too.
+@ApiErrors(400)
 @Public()
 @Controller('health')
 export class HealthController {
@@ -27,6 +30,9 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get()
+  @ApiNoSecurity()
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessResponse })
   live() {
     return { status: 'ok' };
   }
@@ -37,7 +43,12 @@ export class HealthController {
    * the database, so the instance still serves; the overall status then reads `degraded`, still 200.
    */
   @Get('ready')
-  @HealthCheck()
+  // Documented here rather than by Terminus, so that the 503 shows the one error shape it really answers with.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiNoSecurity()
+  @ApiOperation({ summary: 'Readiness: 503 when the database is down; Redis trouble reads degraded, still 200' })
+  @ApiOkResponse({ type: ReadinessResponse })
+  @ApiErrors(503)
   ready() {
     const checks: HealthIndicatorFunction[] = [() => this.db.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })];
     if (this.redis?.client) checks.push(() => this.redisCheck(this.redis!));

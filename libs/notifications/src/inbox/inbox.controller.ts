@@ -1,5 +1,7 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@herald/common';
+import { NotificationPageResponse, UnreadAfterReadResponse, UnreadCountResponse } from './inbox-responses';
 import type { NotificationPage } from '@herald/contracts';
 import { AuthUser, CurrentUser } from '@herald/auth';
 import { roomsForUser } from '../rooms';
@@ -10,29 +12,40 @@ export const readerOf = (user: Pick<AuthUser, 'id' | 'roles'>): InboxReader => (
 
 @ApiTags('notifications')
 @ApiBearerAuth()
+@ApiErrors(401, 503)
 @Controller('api/notifications')
 export class InboxController {
   constructor(private readonly inbox: InboxService) {}
 
   @Get()
+  @ApiOperation({ summary: 'My notifications, newest first (or after an id, oldest first), one page at a time' })
+  @ApiOkResponse({ type: NotificationPageResponse })
+  @ApiErrors(400)
   list(@CurrentUser() user: AuthUser, @Query() query: ListNotificationsQuery): Promise<NotificationPage> {
     if (query.after !== undefined && query.before !== undefined) throw new BadRequestException('Give either after or before, not both.');
     return this.inbox.list(readerOf(user), query);
   }
 
   @Get('unread-count')
+  @ApiOperation({ summary: 'How many of my notifications are unread' })
+  @ApiOkResponse({ type: UnreadCountResponse })
   async unreadCount(@CurrentUser() user: AuthUser): Promise<{ count: number }> {
     return { count: await this.inbox.unreadCount(readerOf(user)) };
   }
 
   @Post('read')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Mark notifications read by id; answers the unread count left' })
+  @ApiOkResponse({ type: UnreadAfterReadResponse })
+  @ApiErrors(400)
   async read(@CurrentUser() user: AuthUser, @Body() body: MarkReadDto): Promise<{ unread: number }> {
     return { unread: await this.inbox.markRead(readerOf(user), body.ids) };
   }
 
   @Post('read-all')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Mark all my notifications read' })
+  @ApiOkResponse({ type: UnreadAfterReadResponse })
   async readAll(@CurrentUser() user: AuthUser): Promise<{ unread: number }> {
     return { unread: await this.inbox.markAllRead(readerOf(user)) };
   }

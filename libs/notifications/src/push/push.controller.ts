@@ -1,15 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { PushResponse } from '@herald/contracts';
 import { AuthUser, CurrentUser, Public, Roles } from '@herald/auth';
-import { ParseIdPipe } from '@herald/common';
+import { ApiErrors, ParseIdPipe } from '@herald/common';
+import { ApiKeyResponse, CreatedApiKeyResponse, PushResultResponse } from './push-responses';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyCaller, ApiKeyInfo, ApiKeysService } from './api-keys.service';
 import { CreateApiKeyDto, PushDto } from './push.dto';
 import { PushService } from './push.service';
 
 @ApiTags('push')
+@ApiErrors(401, 503)
 @Controller('api')
 export class PushController {
   constructor(
@@ -22,6 +24,9 @@ export class PushController {
   @ApiSecurity('api-key')
   @Post('push')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Push a notification to users, rooms or everyone (API key); answers who it reached' })
+  @ApiAcceptedResponse({ type: PushResultResponse })
+  @ApiErrors(400, 409, 413, 429)
   send(@Req() req: Request & { apiKey: ApiKeyCaller }, @Body() body: PushDto): Promise<PushResponse> {
     return this.push.push(req.apiKey, body);
   }
@@ -29,6 +34,9 @@ export class PushController {
   @ApiBearerAuth()
   @Roles('admin')
   @Post('api-keys')
+  @ApiOperation({ summary: 'Create an API key for pushes (admin); the key is shown this once' })
+  @ApiCreatedResponse({ type: CreatedApiKeyResponse })
+  @ApiErrors(400, 403)
   createKey(@CurrentUser() user: AuthUser, @Body() body: CreateApiKeyDto): Promise<ApiKeyInfo & { key: string }> {
     return this.keys.create(body.name, user.id);
   }
@@ -36,6 +44,9 @@ export class PushController {
   @ApiBearerAuth()
   @Roles('admin')
   @Get('api-keys')
+  @ApiOperation({ summary: 'Every API key, revoked ones too, without the keys themselves (admin)' })
+  @ApiOkResponse({ type: [ApiKeyResponse] })
+  @ApiErrors(403)
   listKeys(): Promise<ApiKeyInfo[]> {
     return this.keys.list();
   }
@@ -44,6 +55,9 @@ export class PushController {
   @Roles('admin')
   @Delete('api-keys/:id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key (admin)' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiErrors(400, 403, 404)
   async revokeKey(@Param('id', ParseIdPipe) id: string): Promise<void> {
     await this.keys.revoke(id);
   }

@@ -1,5 +1,7 @@
 import { Controller, Get, HttpException, HttpStatus, Logger, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@herald/common';
+import { StreamTicketResponse } from '../inbox/inbox-responses';
 import type { Request, Response } from 'express';
 import { isValidStreamPosition } from '@herald/contracts';
 import { AuthError, AuthService, AuthUser, bearerToken, CurrentUser, Public, UsersService } from '@herald/auth';
@@ -29,12 +31,29 @@ export class StreamController {
 
   @ApiBearerAuth()
   @Post('stream-ticket')
+  @ApiOperation({ summary: 'A one-use ticket to open the stream from EventSource, which cannot send an Authorization header' })
+  @ApiCreatedResponse({ type: StreamTicketResponse })
+  @ApiErrors(401, 429, 503)
   streamTicket(@CurrentUser() user: AuthUser): Promise<{ ticket: string; expiresAt: string }> {
     return this.tickets.issue(user.id, user.tokenExpiresAt, user.sessionEpoch);
   }
 
   @Public()
   @Get('stream')
+  @ApiOperation({
+    summary: 'Server-Sent Events of my notifications (bearer header or ?ticket=), with gap-free replay after Last-Event-ID',
+    description: 'Authenticate with `Authorization: Bearer <access token>` or with `?ticket=` from POST /api/notifications/stream-ticket. `id:` is the notification id, `event:` its type; also `replay.done`, `auth_expired`, `session.closed`.',
+  })
+  @ApiBearerAuth()
+  @ApiSecurity('stream-ticket')
+  @ApiQuery({ name: 'ticket', required: false, type: String, description: 'One-use ticket from POST /api/notifications/stream-ticket, instead of a bearer header' })
+  @ApiQuery({ name: 'lastEventId', required: false, type: String, example: '1001', description: 'Resume after this notification id (0: from the start), for clients that cannot send Last-Event-ID' })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this notification id; wins over ?lastEventId' })
+  @ApiOkResponse({
+    description: 'An endless event stream',
+    content: { 'text/event-stream': { schema: { type: 'string' }, example: 'retry: 3000\n\nid: 1001\nevent: order.paid\ndata: {"id":"1001","type":"order.paid"}\n\n' } },
+  })
+  @ApiErrors(400, 401, 429, 503)
   async stream(@Req() req: Request, @Res() res: Response, @Query('ticket') ticket?: string, @Query('lastEventId') lastEventIdQuery?: string): Promise<void> {
     const lastEventId = (req.headers['last-event-id'] as string | undefined) ?? lastEventIdQuery;
     if (lastEventId !== undefined && !isValidStreamPosition(lastEventId)) {

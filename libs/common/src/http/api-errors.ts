@@ -1,0 +1,51 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, ApiSecurity } from '@nestjs/swagger';
+import type { ErrorBody } from '@herald/contracts';
+
+/** The one error shape of every 4xx/5xx answer, as the OpenAPI document describes it (bound to the contract by `implements`). */
+export class ErrorResponse implements ErrorBody {
+  @ApiProperty({ example: 400, description: 'The HTTP status, repeated' })
+  statusCode!: number;
+
+  @ApiProperty({ example: 'Bad Request', description: "The status's reason phrase" })
+  error!: string;
+
+  @ApiProperty({ example: 'customer: must not be blank', description: 'What went wrong, for people; names the field for bad input' })
+  message!: string;
+
+  @ApiPropertyOptional({ example: 'token_expired', description: 'Machine-readable reason, when there is one more precise than the status' })
+  code?: string;
+
+  @ApiPropertyOptional({ example: 'b7f3c2a0-1d2e-4f5a-9b8c-7d6e5f4a3b2c', description: 'This request\'s id: also in the X-Request-Id header and the logs' })
+  requestId?: string;
+}
+
+/** The statuses Herald answers in the error shape, with what each means for a caller. */
+const ERRORS = {
+  400: { description: 'Bad input: the message names the field', example: { statusCode: 400, error: 'Bad Request', message: 'customer: must not be blank' } },
+  401: { description: 'Missing, invalid or expired credentials', example: { statusCode: 401, error: 'Unauthorized', message: 'The access token has expired; refresh it.', code: 'token_expired' } },
+  403: { description: 'Signed in, but not allowed for your roles or this resource', example: { statusCode: 403, error: 'Forbidden', message: 'This needs one of the roles: admin.' } },
+  404: { description: 'No such resource', example: { statusCode: 404, error: 'Not Found', message: 'No order 42.' } },
+  409: { description: 'Stale version or a state that does not allow it: read again and retry', example: { statusCode: 409, error: 'Conflict', message: 'Order 42 changed since version 3; read it again.' } },
+  413: { description: 'The body is too large', example: { statusCode: 413, error: 'Payload Too Large', message: 'data: at most 16384 bytes of JSON.' } },
+  429: { description: 'Too many requests: wait for Retry-After (seconds)', example: { statusCode: 429, error: 'Too Many Requests', message: 'Too many requests; try again in 30 s.' } },
+  503: { description: 'A dependency (the database) does not answer: retry after Retry-After', example: { statusCode: 503, error: 'Service Unavailable', message: 'The database cannot be reached right now; retry in a few seconds.', code: 'database_unavailable' } },
+} as const;
+
+export type ApiErrorStatus = keyof typeof ERRORS;
+
+/** Documents error answers of a controller or route, each in the one error shape: `@ApiErrors(400, 401, 403)`. */
+export function ApiErrors(...statuses: ApiErrorStatus[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiExtraModels(ErrorResponse),
+    ...statuses.map((status) => ApiResponse({ status, description: ERRORS[status].description, type: ErrorResponse, example: ERRORS[status].example })),
+  );
+}
+
+/**
+ * Marks a route as open to anyone in the OpenAPI document (`security: [{}]`, the empty requirement), as login,
+ * refresh and health are. (`security: []` would say the same, but @nestjs/swagger drops empty arrays.)
+ */
+export function ApiNoSecurity(): MethodDecorator {
+  return ApiSecurity({});
+}
