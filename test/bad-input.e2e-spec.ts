@@ -30,7 +30,7 @@ describe('bad input', () => {
   function expectError(res: { status: number; body: unknown }, status: number, message?: RegExp) {
     expect(res.status).toBe(status);
     const body = res.body as Record<string, unknown>;
-    expect(Object.keys(body).filter((k) => k !== 'code').sort()).toEqual(['error', 'message', 'statusCode']);
+    expect(Object.keys(body).filter((k) => k !== 'code' && k !== 'requestId').sort()).toEqual(['error', 'message', 'statusCode']);
     expect(body.statusCode).toBe(status);
     expect(typeof body.error).toBe('string');
     expect(typeof body.message).toBe('string');
