@@ -46,6 +46,7 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
     .setDescription('Real-time business notifications: auth, orders, approvals, inbox and push API.')
     .setVersion('0.1.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addServer('/', 'The server that serves this document (clients set their own base URL)')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Access token from POST /api/auth/login' })
     .addApiKey({ type: 'apiKey', name: 'X-Api-Key', in: 'header', description: 'Key from POST /api/api-keys, for systems that push' }, 'api-key')
     .addApiKey({ type: 'apiKey', name: 'ticket', in: 'query', description: 'One-use ticket from POST /api/notifications/stream-ticket (EventSource sends no headers)' }, 'stream-ticket')
