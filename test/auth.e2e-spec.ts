@@ -27,13 +27,13 @@ describe('auth', () => {
     it('refuses a wrong password with 401 invalid_credentials', async () => {
       const res = await server.request('POST', '/api/auth/login', { body: { username: 'alice', password: 'wrong-password' } });
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password.', code: 'invalid_credentials' });
+      expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password.', code: 'invalid_credentials', requestId: expect.any(String) });
     });
 
     it('refuses an unknown user with the same 401 as a wrong password (no user enumeration)', async () => {
       const res = await server.request('POST', '/api/auth/login', { body: { username: 'nobody', password: 'herald-demo' } });
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password.', code: 'invalid_credentials' });
+      expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password.', code: 'invalid_credentials', requestId: expect.any(String) });
     });
   });
 
