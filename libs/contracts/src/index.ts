@@ -7,3 +7,4 @@ export * from './orders';
 export * from './approvals';
 export * from './events';
 export * from './ids';
+export * from './order-rules';

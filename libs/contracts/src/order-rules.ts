@@ -1,9 +1,15 @@
-import type { OrderStatus, Role } from '@herald/contracts';
+import type { OrderStatus } from './orders';
+import { ROOM_ROLES, type Role } from './roles';
+
+/**
+ * The order state machine and who may make each move: one source for the server (which enforces
+ * it) and the web UI (which only offers the buttons it allows).
+ */
 
 /** Roles that may list and read orders: the members of the `orders` room. */
-export const ORDER_READER_ROLES: Role[] = ['sales', 'warehouse', 'finance', 'admin'];
+export const ORDER_READER_ROLES: readonly Role[] = ROOM_ROLES.orders;
 /** Roles that may create orders. */
-export const ORDER_CREATOR_ROLES: Role[] = ['sales', 'admin'];
+export const ORDER_CREATOR_ROLES: readonly Role[] = ['sales', 'admin'];
 
 export type OrderTransitionTarget = Exclude<OrderStatus, 'created'>;
 export const ORDER_TRANSITION_TARGETS: OrderTransitionTarget[] = ['paid', 'shipped', 'delivered', 'cancelled'];

@@ -1,8 +1,7 @@
-import { ROLES, Rooms, type Role } from '@herald/contracts';
+import { ROLES, ROOM_ROLES, Rooms, type Role } from '@herald/contracts';
 
-/** Roles whose holders belong to the `orders` room, and to the `approvals` room. */
-const ORDER_ROLES: readonly Role[] = ['sales', 'warehouse', 'finance', 'admin'];
-const APPROVAL_ROLES: readonly Role[] = ['manager', 'admin'];
+const ORDER_ROLES: readonly Role[] = ROOM_ROLES.orders;
+const APPROVAL_ROLES: readonly Role[] = ROOM_ROLES.approvals;
 
 /**
  * The rooms a user belongs to, decided by the server from their roles as the database has them now.

@@ -7,7 +7,7 @@ import { DomainEvents } from '@herald/notifications';
 import { CreateOrderDto, ListOrdersQuery, OrderItemInput, UpdateOrderDto } from './dto/order.dto';
 import { decodeCursor, encodeCursor, formatCents, MAX_CENTS, parseCents } from '@herald/common';
 import { OrderEntity, OrderItemEntity } from './order.entity';
-import { canMove, editRefusal, nextStatuses, OrderTransitionTarget, transitionRefusal } from './order-rules';
+import { canMove, editRefusal, nextStatuses, OrderTransitionTarget, transitionRefusal } from '@herald/contracts';
 
 interface PricedItem {
   sku: string;

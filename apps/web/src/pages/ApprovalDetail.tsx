@@ -1,4 +1,4 @@
-import type { ApprovalDto } from '@herald/contracts';
+import type { ApprovalDto, ApprovalNotificationData } from '@herald/contracts';
 import { useEffect, useState } from 'react';
 import { session } from '../api';
 import { errorMessage, useApp } from '../context';
@@ -23,7 +23,7 @@ export function ApprovalDetail({ id }: { id: string }) {
       );
     void fetchIt();
     const stop = hub.onBatch((batch) => {
-      if (batch.some((n) => (n.data as { approvalId?: string }).approvalId === id)) void fetchIt();
+      if (batch.some((n) => (n.data as Partial<ApprovalNotificationData>).approvalId === id)) void fetchIt();
     });
     return () => {
       live = false;

@@ -1,4 +1,4 @@
-import type { ApprovalDto, Notification } from '@herald/contracts';
+import type { ApprovalDto, ApprovalNotificationData, Notification } from '@herald/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { session } from '../api';
 import { errorMessage, useApp } from '../context';
@@ -17,10 +17,11 @@ interface ElsewhereNote {
   by: string | null;
 }
 
-function approvalEvent(n: Notification) {
+/** The approval fields an `approval.*` notification carries (the contracts' type), or null for anything else. */
+function approvalEvent(n: Notification): ApprovalNotificationData | null {
   if (!n.type.startsWith('approval.')) return null;
-  const d = n.data as { approvalId?: string; title?: string; status?: string; decidedBy?: string | null; actorId?: string };
-  return typeof d.approvalId === 'string' ? d : null;
+  const d = n.data as Partial<ApprovalNotificationData>;
+  return typeof d.approvalId === 'string' ? (d as ApprovalNotificationData) : null;
 }
 
 export function ApprovalsPage() {

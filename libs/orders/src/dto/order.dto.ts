@@ -17,7 +17,7 @@ import {
 } from 'class-validator';
 import { ORDER_STATUSES, type OrderStatus } from '@herald/contracts';
 import { ID_RULE, IsHeraldId, IsMoney } from '@herald/common';
-import { ORDER_TRANSITION_TARGETS, type OrderTransitionTarget } from '../order-rules';
+import { ORDER_TRANSITION_TARGETS, type OrderTransitionTarget } from '@herald/contracts';
 
 export const MAX_ITEMS = 200;
 export const MAX_QTY = 1_000_000;
