@@ -55,7 +55,8 @@ export function runServer(env: Record<string, string | undefined>): ServerProces
 }
 
 /** Polls `url` until it answers 200, the process exits, or `timeoutMs` passes. */
-export async function waitForHealthy(url: string, server: ServerProcess, timeoutMs = 60_000): Promise<void> {
+// Generous: a loaded 2-core machine has been seen to take over a minute to boot the built server.
+export async function waitForHealthy(url: string, server: ServerProcess, timeoutMs = 150_000): Promise<void> {
   let ended = false;
   void server.exited.then(() => (ended = true));
   const deadline = Date.now() + timeoutMs;
