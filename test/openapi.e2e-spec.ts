@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pushClient } from './support/push';
 import { startTestServer, TestServer } from './support/server';
 
 const ROOT = resolve(__dirname, '..');
@@ -32,6 +33,37 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
 }
 type Paths = Record<string, Record<string, Operation>>;
+
+
+interface Schema {
+  $ref?: string;
+  type?: string;
+  nullable?: boolean;
+  enum?: unknown[];
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: boolean | Schema;
+  oneOf?: Schema[];
+  allOf?: Schema[];
+}
+
+/** Where `value` departs from `schema` (the small subset of JSON Schema the document uses); [] when it conforms. */
+function mismatches(value: unknown, schema: Schema, schemas: Record<string, Schema>, at = '$'): string[] {
+  if (schema.$ref) return mismatches(value, schemas[schema.$ref.split('/').pop()!], schemas, at);
+  if (schema.allOf) return schema.allOf.flatMap((s) => mismatches(value, s, schemas, at));
+  if (schema.oneOf) return schema.oneOf.some((s) => mismatches(value, s, schemas, at).length === 0) ? [] : [`${at}: matches none of oneOf`];
+  if (value === null) return schema.nullable ? [] : [`${at}: null but not nullable`];
+  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} not in enum`];
+  const actual = Array.isArray(value) ? 'array' : Number.isInteger(value) && schema.type === 'integer' ? 'integer' : typeof value;
+  if (schema.type && actual !== schema.type) return [`${at}: ${actual}, documented ${schema.type}`];
+  if (Array.isArray(value)) return value.flatMap((v, i) => mismatches(v, schema.items ?? {}, schemas, `${at}[${i}]`));
+  if (actual !== 'object' || !schema.properties) return [];
+  const obj = value as Record<string, unknown>;
+  const missing = (schema.required ?? []).filter((k) => !(k in obj)).map((k) => `${at}.${k}: required but missing`);
+  const extra = schema.additionalProperties ? [] : Object.keys(obj).filter((k) => !schema.properties![k]).map((k) => `${at}.${k}: not documented`);
+  return [...missing, ...extra, ...Object.entries(obj).filter(([k]) => schema.properties![k]).flatMap(([k, v]) => mismatches(v, schema.properties![k], schemas, `${at}.${k}`))];
+}
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 const PUBLIC = ['/api/auth/login', '/api/auth/refresh', '/health', '/health/ready'];
@@ -181,6 +213,48 @@ describe('OpenAPI document', () => {
     expect(schema('CreateOrderDto', 'note').type).toBe('string');
     expect(schema('UpdateOrderDto', 'note').type).toBe('string');
     expect(schema('CreateApprovalDto', 'details').type).toBe('string');
+  });
+
+  it('documents what the server really answers: real bodies match their documented schemas', async () => {
+    const schemas = doc.components.schemas as Record<string, Schema>;
+    const documented = (path: string, method: string, status: number) => (doc.paths[path][method].responses[String(status)].content?.['application/json']?.schema ?? {}) as Schema;
+    const check = (path: string, method: string, res: { status: number; body: unknown }) => {
+      expect([path, mismatches(res.body, documented(path, method, res.status), schemas)]).toEqual([path, []]);
+    };
+    const loginRes = await server.request('POST', '/api/auth/login', { body: { username: 'alice', password: 'herald-demo' } });
+    expect(loginRes.status).toBe(200);
+    check('/api/auth/login', 'post', loginRes);
+    // The checker itself sees an undocumented field, a missing one and a wrong type.
+    const { accessToken: _dropped, ...withoutToken } = loginRes.body;
+    expect(mismatches({ ...withoutToken, extra: 1, expiresIn: '900' }, documented('/api/auth/login', 'post', 200), schemas)).toEqual([
+      '$.accessToken: required but missing',
+      '$.extra: not documented',
+      '$.expiresIn: string, documented number',
+    ]);
+    const token = loginRes.body.accessToken as string;
+    const created = await server.request('POST', '/api/orders', { token, body: { customer: 'ACME GmbH', items: [{ sku: 'SKU-1', name: 'Widget', qty: 2, unitPrice: '19.90' }], note: 'Deliver before noon' } });
+    expect(created.status).toBe(201);
+    check('/api/orders', 'post', created);
+    check('/api/orders', 'get', await server.request('GET', '/api/orders', { token }));
+    check('/api/orders/{id}', 'get', await server.request('GET', `/api/orders/${created.body.id}`, { token }));
+    const { push } = await pushClient(server, 'openapi-check');
+    const pushed = await push({ to: { userIds: [created.body.ownerId] }, type: 'payment.received', title: 'Paid', data: { invoice: 'INV-1' } });
+    expect(pushed.status).toBe(202);
+    check('/api/push', 'post', pushed);
+    const inbox = await server.request('GET', '/api/notifications', { token });
+    expect(inbox.body.items.length).toBeGreaterThan(0);
+    check('/api/notifications', 'get', inbox);
+    check('/api/auth/me', 'get', await server.request('GET', '/api/auth/me', { token }));
+    check('/api/approvals', 'get', await server.request('GET', '/api/approvals', { token }));
+    check('/health', 'get', await server.request('GET', '/health'));
+    check('/health/ready', 'get', await server.request('GET', '/health/ready'));
+    // Errors too: the one error shape, for bad input and for a missing resource.
+    const bad = await server.request('POST', '/api/orders', { token, body: { customer: '', items: [] } });
+    expect(bad.status).toBe(400);
+    check('/api/orders', 'post', bad);
+    const missing = await server.request('GET', '/api/orders/999999', { token });
+    expect(missing.status).toBe(404);
+    check('/api/orders/{id}', 'get', missing);
   });
 
   it('generates a TypeScript client with openapi-typescript whose real calls type-check (tsc --noEmit)', async () => {
