@@ -1,12 +1,12 @@
 import jwt from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
 import { DomainEvents } from '@herald/notifications';
-import type { OrderEventPayload } from '@herald/contracts';
+import type { OrderEventPayload, OrderEventType } from '@herald/contracts';
 import { loginAll, startTestServer, TestServer, TEST_JWT_SECRET } from './support/server';
 import { connectSocket, sleep } from './support/sockets';
 
 /** Records an order event the way a domain service does: inside a transaction. */
-async function recordOrderEvent(server: TestServer, type: string, ownerId: string, status = 'created'): Promise<void> {
+async function recordOrderEvent(server: TestServer, type: OrderEventType, ownerId: string, status = 'created'): Promise<void> {
   const events = server.app.get(DomainEvents);
   const db = server.app.get(DataSource);
   const payload: OrderEventPayload = {

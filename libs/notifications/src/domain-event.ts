@@ -1,3 +1,5 @@
+import type { DomainEventMap, DomainEventType } from '@herald/contracts';
+
 /**
  * Something that happened in a business domain, recorded in the same transaction as the change
  * itself (the transactional outbox). `type` is `entity.verb` (`order.paid`); `payload` carries what
@@ -11,3 +13,8 @@ export interface DomainEvent<TPayload extends object = Record<string, unknown>> 
   actorId: string | null;
   payload: TPayload;
 }
+
+/** A domain event whose payload is the one its type declares in the contracts' DomainEventMap. */
+export type TypedDomainEvent<K extends DomainEventType = DomainEventType> = {
+  [T in K]: DomainEvent<DomainEventMap[T]> & { type: T };
+}[K];

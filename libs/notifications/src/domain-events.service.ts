@@ -2,7 +2,8 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
-import type { DomainEvent } from './domain-event';
+import type { DomainEventType } from '@herald/contracts';
+import type { TypedDomainEvent } from './domain-event';
 import { OUTBOX_CHANNEL, Signals } from './signals';
 
 const RECORDED = 'heraldOutboxRecorded';
@@ -25,7 +26,8 @@ export class DomainEvents implements OnModuleInit, EntitySubscriberInterface {
     this.db.subscribers.push(this);
   }
 
-  async record(manager: EntityManager, event: DomainEvent<object>): Promise<void> {
+  /** Typed by the contracts' DomainEventMap: a payload that does not match its event type fails to compile. */
+  async record<K extends DomainEventType>(manager: EntityManager, event: TypedDomainEvent<K>): Promise<void> {
     await manager.query(
       `INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ($1, $2, $3, $4)`,
       [event.type, event.aggregateId, event.actorId, JSON.stringify(event.payload)],
