@@ -1,10 +1,10 @@
 import { Injectable, Optional } from '@nestjs/common';
-import type { Server } from 'socket.io';
 import { withTimeout } from '@herald/common';
 import { RedisConnection } from '@herald/database';
 import { LiveSessions } from '@herald/notifications';
+import type { HeraldServer, InterServerEvents } from './socket-auth';
 
-const PRESENCE_QUERY = 'herald:presence';
+const PRESENCE_QUERY = 'herald:presence' satisfies keyof InterServerEvents;
 /** How long to wait for the other instances' answers, while Redis is up, before counting without them. */
 const PRESENCE_TIMEOUT_MS = 2000;
 
@@ -16,7 +16,7 @@ const PRESENCE_TIMEOUT_MS = 2000;
  */
 @Injectable()
 export class Presence {
-  private server?: Server;
+  private server?: HeraldServer;
   /** Questions waiting for other instances; settled early (this instance only) when Redis is lost. */
   private readonly pending = new Set<() => void>();
 
@@ -25,12 +25,13 @@ export class Presence {
     @Optional() private readonly redis?: RedisConnection,
   ) {}
 
-  bind(server: Server): void {
+  bind(server: HeraldServer): void {
     this.server = server;
     this.redis?.onLost(() => {
       for (const giveUp of this.pending) giveUp();
     });
-    server.on(PRESENCE_QUERY, (rooms: unknown, reply: unknown) => {
+    server.on(PRESENCE_QUERY, (rooms, reply) => {
+      // From another instance, but checked anyway: a malformed question gets no answer.
       if (Array.isArray(rooms) && typeof reply === 'function') reply([...this.localUserIds(rooms.map(String))]);
     });
   }
@@ -40,7 +41,7 @@ export class Presence {
     const ids = this.localUserIds(rooms);
     // No Redis (not configured, or not connected now): nobody else can be asked, so do not wait.
     if (!this.server || !this.redis?.ready) return ids;
-    const ask = (this.server.serverSideEmitWithAck as (ev: string, ...args: unknown[]) => Promise<string[][]>).call(this.server, PRESENCE_QUERY, rooms);
+    const ask: Promise<string[][]> = this.server.serverSideEmitWithAck(PRESENCE_QUERY, rooms);
     // An instance that does not answer in time is not counted; the push itself is unaffected.
     let giveUp!: () => void;
     const lost = new Promise<string[][]>((resolve) => (giveUp = () => resolve([])));

@@ -10,19 +10,18 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import { Subscription } from 'rxjs';
-import type { Server, Socket } from 'socket.io';
 import { isValidId, Rooms, SocketEvents, UNAVAILABLE, type Ack, type Notification } from '@herald/contracts';
 import { AuthError, AuthService } from '@herald/auth';
 import { InboxService, LiveSession, LiveSessions, MAX_READERS_PER_USER, readerOf, roomsForUser } from '@herald/notifications';
 import { Presence } from './presence.service';
-import { authenticateHandshake, handshakeError, SocketData } from './socket-auth';
+import { authenticateHandshake, handshakeError, HeraldServer, HeraldSocket, SocketData } from './socket-auth';
 import { MAX_RATE_VIOLATIONS, MAX_UNKNOWN_EVENTS, SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND, TokenBucket } from './socket-rate-limit';
 import { SocketMetrics } from './socket-metrics';
 import { SocketTransport } from './socket-transport';
 
 const CLIENT_EVENTS = new Set<string>([SocketEvents.read, SocketEvents.authRefresh, SocketEvents.approvalsDecide]);
 
-const dataOf = (socket: Socket) => socket.data as SocketData;
+const dataOf = (socket: HeraldSocket): SocketData => socket.data;
 
 /**
  * The Socket.IO gateway: authenticates the handshake, and hands each socket to a LiveSession (rooms,
@@ -31,7 +30,7 @@ const dataOf = (socket: Socket) => socket.data as SocketData;
  */
 @WebSocketGateway()
 export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
-  @WebSocketServer() server!: Server;
+  @WebSocketServer() server!: HeraldServer;
   private readonly log = new Logger(RealtimeGateway.name);
   private readonly sessions = new Map<string, LiveSession>();
   private unreadSub?: Subscription;
@@ -51,7 +50,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return this.sessions.size;
   }
 
-  afterInit(server: Server): void {
+  afterInit(server: HeraldServer): void {
     server.use((socket, next) => {
       authenticateHandshake(socket, this.auth).then(
         ({ user, lastSeenId }) => {
@@ -89,7 +88,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.sessions.clear();
   }
 
-  async handleConnection(socket: Socket): Promise<void> {
+  async handleConnection(socket: HeraldSocket): Promise<void> {
     const data = dataOf(socket);
     if (!data?.user) return; // refused by the middleware
     const { user } = data;
@@ -118,7 +117,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 
-  handleDisconnect(socket: Socket, reason?: string): void {
+  handleDisconnect(socket: HeraldSocket, reason?: string): void {
     this.metrics.disconnected(reason);
     const session = this.sessions.get(socket.id);
     if (!session) return;
@@ -127,7 +126,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage(SocketEvents.read)
-  async markRead(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack<{ unread: number }>> {
+  async markRead(@ConnectedSocket() socket: HeraldSocket, @MessageBody() body: unknown): Promise<Ack<{ unread: number }>> {
     const ids = (body as { ids?: unknown } | null)?.ids;
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || !ids.every(isValidId)) {
       return { ok: false, error: { code: 'bad_request', message: 'ids must be 1-500 notification ids (strings of digits within 64 bits).' } };
@@ -143,7 +142,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage(SocketEvents.authRefresh)
-  async refresh(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<Ack<{ expiresAt: string }>> {
+  async refresh(@ConnectedSocket() socket: HeraldSocket, @MessageBody() body: unknown): Promise<Ack<{ expiresAt: string }>> {
     const token = (body as { token?: unknown } | null)?.token;
     if (typeof token !== 'string' || token === '') return { ok: false, error: { code: 'bad_request', message: 'token must be a non-empty string.' } };
     try {
@@ -189,7 +188,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * Every client event takes a token from the socket's bucket first, known or not; unknown events are
    * refused, and a socket that keeps sending them or keeps exceeding its rate is closed.
    */
-  private guardClientEvents(socket: Socket): void {
+  private guardClientEvents(socket: HeraldSocket): void {
     const bucket = new TokenBucket(SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND);
     let violations = 0;
     let unknown = 0;

@@ -1,5 +1,5 @@
-import type { Socket } from 'socket.io';
-import { isValidStreamPosition, UNAVAILABLE, type HandshakeErrorCode } from '@herald/contracts';
+import type { Server, Socket } from 'socket.io';
+import { isValidStreamPosition, UNAVAILABLE, type ClientToServerEvents, type HandshakeErrorCode, type ServerToClientEvents } from '@herald/contracts';
 import { AuthError, AuthService, AuthUser, bearerToken } from '@herald/auth';
 
 /** What the server keeps on each socket. */
@@ -10,7 +10,15 @@ export interface SocketData {
   lastSeenId?: string;
 }
 
-export type HeraldSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+/** Events between instances, through the adapter (never seen by clients). */
+export interface InterServerEvents {
+  /** "Which of your live readers are in these rooms?": each instance answers with user ids. */
+  'herald:presence': (rooms: string[], reply: (userIds: string[]) => void) => void;
+}
+
+/** Herald's Socket.IO server and sockets, typed by the contracts' event maps: an undeclared event or a wrong payload fails to compile. */
+export type HeraldServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type HeraldSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /**
  * The error a refused handshake gets: `err.message === 'unauthorized'` for the credentials, otherwise

@@ -1,7 +1,6 @@
-import type { Socket } from 'socket.io';
 import { SocketEvents, type Notification, type SessionCloseReason } from '@herald/contracts';
 import type { LiveTransport } from '@herald/notifications';
-import type { SocketData } from './socket-auth';
+import type { HeraldSocket } from './socket-auth';
 
 /** What the engine keeps per connection that we read to know how much is still unsent. */
 interface EngineConnection {
@@ -25,7 +24,7 @@ export class SocketTransport implements LiveTransport {
   readonly kind = 'socket' as const;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: HeraldSocket,
     private readonly queueLive: (socketId: string, n: Notification) => void,
   ) {}
 
@@ -44,7 +43,7 @@ export class SocketTransport implements LiveTransport {
   }
 
   roomsChanged(rooms: readonly string[]): void {
-    const data = this.socket.data as SocketData;
+    const data = this.socket.data;
     for (const room of data.rooms) if (!rooms.includes(room)) void this.socket.leave(room);
     void this.socket.join([...rooms]);
     data.rooms = [...rooms];
