@@ -1,3 +1,4 @@
+import { NotificationsModule } from '@herald/notifications';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '@herald/auth';
@@ -6,9 +7,9 @@ import { ApprovalsController } from './approvals.controller';
 import { ApprovalsGateway } from './approvals.gateway';
 import { ApprovalsService } from './approvals.service';
 
-/** OA approvals over REST and the `approvals:decide` socket event. DomainEvents comes from the global NotificationsModule. */
+/** OA approvals over REST and the `approvals:decide` socket event. It records its events through NotificationsModule's DomainEvents. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ApprovalEntity, ApprovalStepEntity]), AuthModule],
+  imports: [TypeOrmModule.forFeature([ApprovalEntity, ApprovalStepEntity]), AuthModule, NotificationsModule],
   controllers: [ApprovalsController],
   providers: [ApprovalsService, ApprovalsGateway],
   exports: [ApprovalsService],

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuthModule } from '@herald/auth';
 import { OutboxAdminController } from './admin/outbox-admin.controller';
 import { OutboxAdminService } from './admin/outbox-admin.service';
@@ -22,8 +22,7 @@ import { Signals } from './signals';
 import { StreamController } from './stream/stream.controller';
 import { StreamTicketsService } from './stream/stream-tickets.service';
 
-/** Outbox, dispatcher, audience rules, inbox and the live feed. Global: domains inject DomainEvents. */
-@Global()
+/** Outbox, dispatcher, audience rules, inbox, the live feed and live sessions. Domains import it for DomainEvents. */
 @Module({
   imports: [AuthModule],
   controllers: [InboxController, PushController, StreamController, OutboxAdminController, PresenceController],
