@@ -28,17 +28,27 @@ describe('sockets obey the token and session lifetime', () => {
   });
 
   it('keeps a socket that refreshed in time, and refuses a refresh with another user’s token', async () => {
+    // Logins hash a password (slow on a loaded machine): do them before alice's 2-second token starts ticking.
+    const bob = await login('bob');
     const alice = await login('alice');
     const s = await connectSocket(server.url, { token: alice.accessToken });
     try {
-      const bob = await login('bob');
-      expect(await s.socket.emitWithAck('auth:refresh', { token: bob.accessToken })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-      expect(await s.socket.emitWithAck('auth:refresh', { token: 'garbage' })).toMatchObject({ ok: false, error: { code: 'invalid_token' } });
-      await sleep(1000);
-      const fresh = await server.request('POST', '/api/auth/refresh', { body: { refreshToken: alice.refreshToken } });
-      const ack = await s.socket.emitWithAck('auth:refresh', { token: fresh.body.accessToken });
+      expect(await s.socket.timeout(1500).emitWithAck('auth:refresh', { token: bob.accessToken })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await s.socket.timeout(1500).emitWithAck('auth:refresh', { token: 'garbage' })).toMatchObject({ ok: false, error: { code: 'invalid_token' } });
+      // Tokens expire on whole seconds: refresh until the new token outlives the first one by a second.
+      const expOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp as number;
+      const firstExp = expOf(alice.accessToken);
+      let refreshToken = alice.refreshToken;
+      let freshToken = alice.accessToken;
+      while (expOf(freshToken) <= firstExp) {
+        const fresh = await server.request('POST', '/api/auth/refresh', { body: { refreshToken } });
+        expect(fresh.status).toBe(200);
+        ({ accessToken: freshToken, refreshToken } = fresh.body);
+        if (expOf(freshToken) <= firstExp) await sleep(100);
+      }
+      const ack = await s.socket.timeout(1500).emitWithAck('auth:refresh', { token: freshToken });
       expect(ack).toEqual({ ok: true, expiresAt: expect.any(String) });
-      await sleep(1500); // past the first token's expiry
+      await sleep(Math.max(firstExp * 1000 + 300 - Date.now(), 0)); // past the first token's expiry, before the new one's
       expect(s.socket.connected).toBe(true);
       const res = await push({ to: { userIds: [alice.user.id] }, type: 'test.still', title: 'still here' });
       expect(res.body.online).toBe(1);
