@@ -109,6 +109,24 @@ describe('access log and request ids', () => {
     expect(server.output()).not.toContain(key.key);
   });
 
+  it('requests refused before any route runs (bad JSON, deep JSON, NUL, too large) write one access line each', async () => {
+    const cases: Array<[string, string, number]> = [
+      ['early.badjson', '{"username": ', 400],
+      ['early.deep', '['.repeat(40) + ']'.repeat(40), 400],
+      ['early.nul', JSON.stringify({ username: 'a\u0000b', password: 'x' }), 400],
+      ['early.large', JSON.stringify({ username: 'x'.repeat(300_000), password: 'x' }), 413],
+    ];
+    for (const [requestId, body, status] of cases) {
+      const res = await fetch(`${base}/api/auth/login?ticket=early-secret`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Request-Id': requestId }, body });
+      expect(res.status).toBe(status);
+      expect(((await res.json()) as { requestId?: string }).requestId).toBe(requestId);
+      const found = await accessLineOf(requestId);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ level: 40, method: 'POST', path: '/api/auth/login', status });
+    }
+    expect(server.output()).not.toContain('early-secret');
+  });
+
   it('a 404 writes one line with the path but no query string; a malformed X-Request-Id is replaced', async () => {
     const res = await fetch(`${base}/api/nothing/42?token=query-secret`, { headers: { 'X-Request-Id': 'bad id with spaces' } });
     expect(res.status).toBe(404);

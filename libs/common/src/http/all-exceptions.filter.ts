@@ -34,13 +34,26 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
-    const requestId = requestIdOf(host.switchToHttp().getRequest<Request>(), res);
+    const req = host.switchToHttp().getRequest<Request>();
+    const requestId = requestIdOf(req, res);
     const { status, body, retryAfter } = this.describe(exception);
     body.requestId = requestId;
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     // For the access line: a failed login says `invalid_credentials`, not only 401.
     if (body.code) res.locals.errorCode = body.code;
     res.status(status).json(body);
+    // Refused before the request logger ran (body parser, NUL check): write its access line here.
+    if (!(req as Request & { log?: unknown }).log) this.logRefusedEarly(req, status, requestId, body.code);
+  }
+
+  /** The access line of a request refused by a middleware that runs before the request logger. */
+  private logRefusedEarly(req: Request, status: number, requestId: string, code: string | undefined): void {
+    const url = req.originalUrl ?? req.url ?? '';
+    const q = url.indexOf('?');
+    const line = { access: true, requestId, method: req.method, route: 'unmatched', path: (q === -1 ? url : url.slice(0, q)).slice(0, 200), status, ...(code ? { code } : {}) };
+    const message = `${req.method} unmatched ${status}`;
+    if (status >= 500) this.log.error(line, message);
+    else this.log.warn(line, message);
   }
 
   private describe(exception: unknown): { status: number; body: ReturnType<typeof errorBody>; retryAfter?: number } {
