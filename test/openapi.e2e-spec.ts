@@ -66,7 +66,7 @@ function mismatches(value: unknown, schema: Schema, schemas: Record<string, Sche
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
-const PUBLIC = ['/api/auth/login', '/api/auth/refresh', '/health', '/health/ready'];
+const PUBLIC = ['/api/auth/login', '/api/auth/refresh', '/health', '/health/ready', '/api/meta'];
 
 /** A file of real calls, type-checked against the generated types: wrong ones are marked @ts-expect-error, so `any` or `never` fails too. */
 const CALLS = `import type { paths, components } from './schema';

@@ -11,6 +11,7 @@ import { RealtimeModule } from '@herald/realtime';
 import { OrdersModule } from '@herald/orders';
 import { ApprovalsModule } from '@herald/approvals';
 import { HealthController } from './health/health.controller';
+import { MetaController } from './meta.controller';
 import { accessLogOptions } from './access-log';
 import { MetricsModule } from './metrics/metrics.module';
 import { ENTITIES, MIGRATIONS } from './persistence';
@@ -72,7 +73,7 @@ export class AppModule {
         OrdersModule,
         ApprovalsModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetaController],
     };
   }
 }

@@ -23,13 +23,19 @@ export function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   /** null while asking; the demo hint is only worth showing when the server answers at all. */
   const [reachable, setReachable] = useState<boolean | null>(null);
+  /** The demo accounts exist only in demo mode (GET /api/meta); none are shown until the server says so. */
+  const [demo, setDemo] = useState(false);
 
   useEffect(() => {
     let live = true;
-    fetch('/health', { headers: { accept: 'application/json' } }).then(
-      (res) => live && setReachable(res.ok),
-      () => live && setReachable(false),
-    );
+    fetch('/api/meta', { headers: { accept: 'application/json' } })
+      .then(async (res) => {
+        const meta = res.ok ? ((await res.json()) as { demo?: unknown }) : null;
+        if (!live) return;
+        setReachable(res.ok);
+        setDemo(meta?.demo === true);
+      })
+      .catch(() => live && setReachable(false));
     return () => {
       live = false;
     };
@@ -78,7 +84,7 @@ export function LoginPage() {
             {t('error.network')}
           </p>
         )}
-        {reachable && (
+        {reachable && demo && (
           <section className="demo" aria-labelledby="demo-title">
             <h2 id="demo-title">{t('login.demoTitle')}</h2>
             <p className="hint">{t('login.demoHint')}</p>
