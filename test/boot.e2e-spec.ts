@@ -51,6 +51,44 @@ describe('boot with no configuration (embedded database)', () => {
     expect(readFileSync(join(dataDir, 'herald.lock'), 'utf8')).toBe(String(first.child.pid));
   }, 120_000);
 
+  it('prints one plain-text banner with the URL, the demo users, password and API key', async () => {
+    // The banner is written right after listening; give it a moment on a loaded machine.
+    for (let i = 0; i < 50 && !first!.output().includes('Demo API key:'); i++) await new Promise((r) => setTimeout(r, 100));
+    const lines = first!.output().split('\n');
+    const start = lines.findIndex((l) => l.startsWith('Herald is running: '));
+    expect(start).toBeGreaterThan(-1);
+    const banner = lines.slice(start, start + 6).join('\n');
+    expect(banner).toContain(`http://127.0.0.1:${port}`);
+    expect(banner).toMatch(/^Demo users: +admin, alice, bob, carol, dave, erin$/m);
+    expect(banner).toMatch(/^Password: +herald-demo\b/m);
+    expect(banner).toMatch(/^Demo API key: +hk_demo_[A-Za-z0-9_-]{32}$/m);
+    // The key it shows is the one that works.
+    const key = banner.match(/hk_demo_[A-Za-z0-9_-]{32}/)![0];
+    const pushed = await fetch(`http://127.0.0.1:${port}/api/push`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ to: { all: true }, type: 'demo.hello', title: 'Hello' }),
+    });
+    expect(pushed.status).toBeLessThan(300);
+    // One banner, not one per seeder; the JSON log lines stay.
+    expect(first!.output().split('Herald is running: ')).toHaveLength(2);
+    expect(first!.output()).toMatch(/^\{.*"apiKey":"hk_demo_/m);
+  }, 30_000);
+
+  it('refuses a port in use with one line naming it, exit code 1, and no claim to have started', async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), 'herald-boot-port-'));
+    try {
+      const taken = runServer({ ...env(), DATA_DIR: otherDir });
+      expect(await taken.exited).toBe(1);
+      const lines = taken.output().trim().split('\n');
+      expect(lines).toEqual([`herald: port ${port} is in use; set PORT to another port (PORT=0 picks a free one).`]);
+      expect(taken.output()).not.toMatch(/successfully started|listening/i);
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+  }, 60_000);
+
   it('refuses a second process on the same DATA_DIR with exit code 1 and the lock message', async () => {
     second = runServer({ ...env(), PORT: String(await freePort()) });
     expect(await second.exited).toBe(1);
@@ -64,6 +102,9 @@ describe('boot with no configuration (embedded database)', () => {
   it('stops on SIGTERM with exit code 0 and removes its lock', async () => {
     first!.child.kill('SIGTERM');
     expect(await first!.exited).toBe(0);
+    const last = first!.output().trim().split('\n').pop()!;
+    expect(last).toContain('Herald stopped');
+    expect(first!.output().match(/Herald stopped/g)).toHaveLength(1);
     expect(existsSync(join(dataDir, 'herald.lock'))).toBe(false);
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   }, 60_000);
