@@ -4,8 +4,11 @@ import { TypeOrmPinoLogger } from './typeorm-pino-logger';
 /** What TypeORM itself may log: its warnings and the migrations it runs, never queries. */
 const TYPEORM_LOG_LEVELS: LogLevel[] = ['warn', 'migration'];
 
-/** How long getting a pooled connection may take before the request fails (503). */
-export const DATABASE_CONNECT_TIMEOUT_MS = 3000;
+/**
+ * How long getting a pooled connection may take before the request fails (503). A stopped server
+ * refuses at once; this bounds a black-holed one, with room for a busy machine's slow connects.
+ */
+export const DATABASE_CONNECT_TIMEOUT_MS = 5000;
 
 export interface HeraldDataSourceInput {
   url: string;
