@@ -14,6 +14,11 @@ export function roomsForUser(userId: string, roles: readonly Role[]): string[] {
   return rooms;
 }
 
+/** Equal for two lists with the same members in any order (rooms, roles): to tell whether a set changed. */
+export function membersKey(values: readonly string[]): string {
+  return [...values].sort().join(',');
+}
+
 /** A room name a push may address: `user:<id>`, `role:<role>`, `orders`, `approvals` or `all`. */
 export const ROOM_PATTERN = new RegExp(`^(user:[1-9][0-9]{0,18}|role:(${ROLES.join('|')})|orders|approvals|all)$`);
 

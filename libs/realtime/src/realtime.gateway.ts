@@ -93,10 +93,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!data?.user) return; // refused by the middleware
     const { user } = data;
     this.guardClientEvents(socket);
-    const session = this.live.open(
-      { id: user.id, roles: user.roles, sessionEpoch: user.sessionEpoch, tokenExpiresAt: user.tokenExpiresAt },
-      new SocketTransport(socket, (id, n) => this.queueLive(id, n)),
-    );
+    const session = this.live.open(user, new SocketTransport(socket, (id, n) => this.queueLive(id, n)));
     if (!session) {
       // Another reader of the same user took the last place after the handshake was checked.
       socket.emit(SocketEvents.sessionClosed, { reason: 'unavailable', message: `At most ${MAX_READERS_PER_USER} live connections per user.` });
@@ -109,7 +106,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const result = await session.start(data.lastSeenId);
       if (!socket.connected || session.closed) return;
       if (data.lastSeenId !== undefined) socket.emit(SocketEvents.replayDone, { count: result.replayed, lastId: result.lastId, position: result.position });
-      socket.emit(SocketEvents.unread, { count: await this.inbox.unreadCount(readerOf({ ...user, roles: [...session.roles] })) });
+      socket.emit(SocketEvents.unread, { count: await this.inbox.unreadCount(session.reader) });
     } catch (err) {
       if (session.closed) return;
       this.log.warn({ err: (err as Error).message, userId: user.id }, 'could not start delivery to a socket; closing it so the client retries');
@@ -133,8 +130,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
     const session = this.sessions.get(socket.id);
     try {
-      const user = dataOf(socket).user;
-      return { ok: true, unread: await this.inbox.markRead(readerOf({ ...user, roles: [...(session?.roles ?? user.roles)] }), ids) };
+      return { ok: true, unread: await this.inbox.markRead(session?.reader ?? readerOf(dataOf(socket).user), ids) };
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'notifications:read failed');
       return { ok: false, error: { code: 'internal', message: 'Could not mark the notifications read; try again.' } };
@@ -149,7 +145,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const user = await this.auth.authenticate(token);
       const session = this.sessions.get(socket.id);
       if (!session) return { ok: false, error: { code: 'unauthorized', message: 'This connection has no live session any more.' } };
-      const outcome = session.refresh({ id: user.id, roles: user.roles, sessionEpoch: user.sessionEpoch, tokenExpiresAt: user.tokenExpiresAt });
+      const outcome = session.refresh(user);
       if (outcome === 'other_user') return { ok: false, error: { code: 'forbidden', message: 'The token belongs to another user.' } };
       if (outcome === 'session_ended') return { ok: false, error: { code: 'invalid_token', message: 'This session has ended; log in again.' } };
       dataOf(socket).user = user;

@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource, EntityManager } from 'typeorm';
-import type { NotificationPage } from '@herald/contracts';
-import type { Role } from '@herald/contracts';
+import type { NotificationPage, Role } from '@herald/contracts';
 import { NotificationStore, toNotification } from '../notification-store';
-import { roomsForUser } from '../rooms';
+import { membersKey as roomsKey, roomsForUser } from '../rooms';
 
 const MAX_ID = '9223372036854775807';
 
@@ -171,9 +170,5 @@ export class InboxService {
     if (BigInt(id) <= BigInt(state.read_upto)) return (state.read_upto_at ?? new Date(0)).toISOString();
     return null;
   }
-}
-
-function roomsKey(rooms: readonly string[]): string {
-  return [...rooms].sort().join(',');
 }
 

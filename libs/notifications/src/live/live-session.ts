@@ -1,6 +1,7 @@
 import type { Notification, Role, SessionCloseReason } from '@herald/contracts';
 import type { AttachResult, FeedSubscriber } from '../notification-feed.service';
-import { roomsForUser } from '../rooms';
+import type { InboxReader } from '../inbox/inbox.service';
+import { membersKey, roomsForUser } from '../rooms';
 import type { LiveTransport } from './live-transport';
 
 /** A reader may hold this many unsent bytes; replay waits below it, and live delivery starts the slow-reader clock above it. */
@@ -70,12 +71,13 @@ export class LiveSession {
     this.scheduleExpiry();
   }
 
-  get kind(): LiveTransport['kind'] {
-    return this.transport.kind;
-  }
-
   get rooms(): readonly string[] {
     return this.subscriber.rooms;
+  }
+
+  /** Whose inbox this reader shows, with the rooms it is in now (for unread counts and reads). */
+  get reader(): InboxReader {
+    return { userId: this.userId, rooms: this.subscriber.rooms };
   }
 
   get sessionEpoch(): number {
@@ -104,7 +106,7 @@ export class LiveSession {
     }
     this.user = { ...user, roles: this.user.roles };
     this.scheduleExpiry();
-    if (rolesKey(user.roles) !== rolesKey(this.user.roles)) this.applyRoles(user.roles);
+    if (membersKey(user.roles) !== membersKey(this.user.roles)) this.applyRoles(user.roles);
     return 'ok';
   }
 
@@ -113,7 +115,7 @@ export class LiveSession {
     if (this.closed) return;
     const rooms = roomsForUser(this.userId, roles);
     this.user = { ...this.user, roles };
-    if (rolesKey(rooms) === rolesKey(this.subscriber.rooms)) return;
+    if (membersKey(rooms) === membersKey(this.subscriber.rooms)) return;
     this.owner.updateRooms(this.subscriber, rooms);
     this.transport.roomsChanged(rooms);
   }
@@ -181,8 +183,4 @@ export class LiveSession {
     this.expiryTimer = setTimeout(() => this.end('token_expired'), ms);
     this.expiryTimer.unref();
   }
-}
-
-function rolesKey(values: readonly string[]): string {
-  return [...values].sort().join(',');
 }

@@ -2,10 +2,11 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subscription } from 'rxjs';
 import { DataSource } from 'typeorm';
-import type { Role } from '@herald/contracts';
+import { Rooms, type Role } from '@herald/contracts';
 import { SessionEvents } from '@herald/auth';
 import { InboxService } from '../inbox/inbox.service';
 import { AttachResult, FeedSubscriber, NotificationFeed } from '../notification-feed.service';
+import { membersKey } from '../rooms';
 import { LiveSession, LiveUser } from './live-session';
 import type { LiveTransport } from './live-transport';
 
@@ -15,6 +16,7 @@ export const MAX_READERS_PER_USER = 20;
 export const RESYNC_INTERVAL_MS = 30_000;
 /** How often unsent buffers are looked at, for readers that receive nothing new. */
 const SWEEP_INTERVAL_MS = 5_000;
+const USER_ROOM_PREFIX = Rooms.user('');
 /** Users re-read per query during a re-sync. */
 const RESYNC_CHUNK = 1000;
 
@@ -69,21 +71,9 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
     for (const session of this.all()) session.end('server_shutdown');
   }
 
-  /** Live readers on this instance. */
-  get size(): number {
-    let n = 0;
-    for (const set of this.byUser.values()) n += set.size;
-    return n;
-  }
-
-  /** How many live readers the user has here (sockets and streams). */
-  countOf(userId: string): number {
-    return this.byUser.get(userId)?.size ?? 0;
-  }
-
-  /** Whether one more reader would pass the per-user cap. */
+  /** Whether one more reader (socket or stream) of this user would pass the per-user cap. */
   isFull(userId: string): boolean {
-    return this.countOf(userId) >= MAX_READERS_PER_USER;
+    return (this.byUser.get(userId)?.size ?? 0) >= MAX_READERS_PER_USER;
   }
 
   /** Registers a reader; null when the user already has MAX_READERS_PER_USER here. */
@@ -108,9 +98,16 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Users with a live reader here in any of `rooms` (sockets and SSE streams alike). */
   localUserIds(rooms: readonly string[]): Set<string> {
-    const wanted = new Set(rooms);
     const ids = new Set<string>();
+    const wanted = new Set<string>();
+    // Every reader is in its own `user:<id>` room: those are answered from the index, not by a scan (a unicast push asks per push).
+    for (const room of rooms) {
+      if (!room.startsWith(USER_ROOM_PREFIX)) wanted.add(room);
+      else if (this.byUser.has(room.slice(USER_ROOM_PREFIX.length))) ids.add(room.slice(USER_ROOM_PREFIX.length));
+    }
+    if (!wanted.size) return ids;
     for (const [userId, set] of this.byUser) {
+      if (ids.has(userId)) continue;
       for (const session of set) {
         if (session.rooms.some((r) => wanted.has(r))) {
           ids.add(userId);
@@ -156,7 +153,7 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
         if (!row || row.disabled) session.end('user_disabled');
         else if (row.session_epoch !== session.sessionEpoch) session.end('session_revoked');
         else {
-          if (rolesKey(row.roles) !== rolesKey(session.roles)) rolesChanged = true;
+          if (membersKey(row.roles) !== membersKey(session.roles)) rolesChanged = true;
           session.applyRoles(row.roles);
         }
       }
@@ -186,8 +183,4 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
     set?.delete(session);
     if (set && !set.size) this.byUser.delete(session.userId);
   }
-}
-
-function rolesKey(values: readonly string[]): string {
-  return [...values].sort().join(',');
 }

@@ -42,7 +42,7 @@ export class StreamController {
   @Get('stream')
   @ApiOperation({
     summary: 'Server-Sent Events of my notifications (bearer header or ?ticket=), with gap-free replay after Last-Event-ID',
-    description: 'Authenticate with `Authorization: Bearer <access token>` or with `?ticket=` from POST /api/notifications/stream-ticket. `id:` is the notification id, `event:` its type; also `replay.done`, `auth_expired`, `session.closed`.',
+    description: 'Authenticate with `Authorization: Bearer <access token>` or with `?ticket=` from POST /api/notifications/stream-ticket. `id:` is the notification id, `event:` its type; the stream ends with `session.closed` (after `auth_expired` when the token expired).',
   })
   @ApiBearerAuth()
   @ApiSecurity('stream-ticket')
@@ -97,8 +97,7 @@ export class StreamController {
       if (user.disabled) throw new AuthError('user_disabled', 'This account is disabled; ask an administrator.');
       return { id: user.id, roles: user.roles, sessionEpoch: redeemed.sessionEpoch, tokenExpiresAt: redeemed.tokenExpiresAt };
     }
-    const user = await this.auth.authenticate(bearerToken(req.headers.authorization));
-    return { id: user.id, roles: user.roles, sessionEpoch: user.sessionEpoch, tokenExpiresAt: user.tokenExpiresAt };
+    return this.auth.authenticate(bearerToken(req.headers.authorization));
   }
 }
 
