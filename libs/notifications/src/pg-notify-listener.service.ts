@@ -50,7 +50,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
     });
     // A server that closes the connection cleanly (a fast shutdown) may end it without an error.
     client.on('end', () => {
-      if (this.client === client) {
+      if (this.client === client && !this.stopped) {
         this.log.warn('LISTEN connection ended; reconnecting (polling covers the gap)');
         this.scheduleReconnect(client);
       }
