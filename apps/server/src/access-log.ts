@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Options } from 'pino-http';
 // Deep import: the filter in @herald/common uses the same rule for requests refused before this logger ran.
-import { requestIdOf } from '@herald/common/http/request-id';
+import { loggedPath, requestIdOf } from '@herald/common/http/request-id';
 
 type RequestSeen = IncomingMessage & {
   route?: { path?: unknown };
-  originalUrl?: string;
   user?: { id?: unknown };
   apiKey?: { id?: unknown };
   body?: unknown;
@@ -19,12 +18,6 @@ function routeOf(req: RequestSeen): string {
   return typeof route === 'string' && !route.includes('*') ? route : 'unmatched';
 }
 
-/** The path without its query string, only for requests no route matched (a 404 is easier to read with it). */
-function pathOf(req: RequestSeen): string {
-  const url = req.originalUrl ?? req.url ?? '';
-  const q = url.indexOf('?');
-  return (q === -1 ? url : url.slice(0, q)).slice(0, 200);
-}
 
 /** Health probes and scrapes every few seconds would drown the log: only their failures are written. */
 const QUIET = /^\/(health|metrics)(\/|\?|$)/;
@@ -60,7 +53,8 @@ function accessLine(req: RequestSeen, res: ResponseSeen, base: { durationMs?: nu
     status: res.statusCode,
     durationMs: base.durationMs,
   };
-  if (route === 'unmatched') line.path = pathOf(req);
+  // Only for requests no route matched: a 404 is easier to read with its path.
+  if (route === 'unmatched') line.path = loggedPath(req);
   if (typeof req.user?.id === 'string') line.userId = req.user.id;
   if (typeof req.apiKey?.id === 'string') line.apiKeyId = req.apiKey.id;
   const body = req.body as { username?: unknown } | undefined;

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { isDatabaseBusyError, isDatabaseUnavailableError } from '@herald/database/connection-errors';
 import { safeError } from '@herald/database/log-serializers';
 import { errorBody } from './error-body';
-import { requestIdOf } from './request-id';
+import { loggedPath, requestIdOf } from './request-id';
 
 /** Seconds a client should wait before retrying while the database cannot be reached. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -48,9 +48,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   /** The access line of a request refused by a middleware that runs before the request logger. */
   private logRefusedEarly(req: Request, status: number, requestId: string, code: string | undefined): void {
-    const url = req.originalUrl ?? req.url ?? '';
-    const q = url.indexOf('?');
-    const line = { access: true, requestId, method: req.method, route: 'unmatched', path: (q === -1 ? url : url.slice(0, q)).slice(0, 200), status, ...(code ? { code } : {}) };
+    const line = { access: true, requestId, method: req.method, route: 'unmatched', path: loggedPath(req), status, ...(code ? { code } : {}) };
     const message = `${req.method} unmatched ${status}`;
     if (status >= 500) this.log.error(line, message);
     else this.log.warn(line, message);
