@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser } from 'playwright-core';
+import { ensureWebBuilt, launchChromium } from './support/browser';
 import { startTestServer, type TestServer } from './support/server';
 
 /**
@@ -9,16 +9,6 @@ import { startTestServer, type TestServer } from './support/server';
  * only when it is (a production login page showed them, and clicking one said "Wrong username or password").
  */
 const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/web/dist');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Builds the UI when dist/ is missing or older than its sources (Vite runs in a child: it is ESM-only). */
-function ensureWebBuilt(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { webIsStale } = require('../scripts/build-if-stale.js') as { webIsStale: () => boolean };
-  if (!webIsStale() && existsSync(join(DIST, 'index.html'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 describe('GET /api/meta and the demo chips', () => {
   let demo: TestServer;
@@ -29,10 +19,7 @@ describe('GET /api/meta and the demo chips', () => {
     ensureWebBuilt();
     demo = await startTestServer({ env: { DEMO_SEED: 'true' } });
     plain = await startTestServer({ env: { DEMO_SEED: 'false' } });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { pushClient } from './support/push';
+import { ensureWebBuilt, launchChromium } from './support/browser';
 import { startTestServer, type TestServer } from './support/server';
 
 /**
@@ -12,16 +10,6 @@ import { startTestServer, type TestServer } from './support/server';
  * of answer, no CSP violation on the pages the app shows, no framing, and no link in a notification
  * that leads off this origin.
  */
-const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/web/dist');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-function ensureWebBuilt(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { webIsStale } = require('../scripts/build-if-stale.js') as { webIsStale: () => boolean };
-  if (!webIsStale() && existsSync(join(DIST, 'index.html'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 /** Links a hostile pusher may put in `data.link`; every one of them leaves the origin (or runs script). */
 const HOSTILE_LINKS = ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', '//evil.example/orders', '/\\evil.example/orders', '/\t/evil.example', 'https://other.example/'];
@@ -44,10 +32,7 @@ describe('web UI defences', () => {
     server = await startTestServer();
     push = (await pushClient(server)).push;
     daveId = (await server.login('dave')).user.id;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterEach(async () => {

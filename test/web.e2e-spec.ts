@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ApprovalDto, OrderDto } from '@herald/contracts';
+import { ensureWebBuilt, launchChromium } from './support/browser';
 import { startTestServer, type TestServer } from './support/server';
 
 /**
@@ -11,19 +11,9 @@ import { startTestServer, type TestServer } from './support/server';
  * while a page is open loses nothing.
  */
 const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/web/dist');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Long enough for a stray event to have arrived if it was going to. */
 const QUIET_MS = 1500;
-
-/** Builds the UI when dist/ is missing or older than its sources (Vite runs in a child: it is ESM-only). */
-function ensureWebBuilt(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { webIsStale } = require('../scripts/build-if-stale.js') as { webIsStale: () => boolean };
-  if (!webIsStale() && existsSync(join(DIST, 'index.html'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'apps/web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
-}
 
 describe('staff web UI in a real browser', () => {
   let server: TestServer;
@@ -34,10 +24,7 @@ describe('staff web UI in a real browser', () => {
     ensureWebBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
