@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser } from '@herald/auth';
 import { ApiErrors, ParseIdPipe } from '@herald/common';
-import { ApprovalPageResponse, ApprovalResponse, ApproverOptionResponse } from './dto/approval-responses';
+import { ApprovalPageResponse, ApprovalResponse, ApproverOptionResponse, TodoCountResponse } from './dto/approval-responses';
 import type { ApprovalDto, ApproverOption } from '@herald/contracts';
 import { ApprovalPage, ApprovalsService } from './approvals.service';
 import { CreateApprovalDto, DecisionDto, ListApprovalsQuery, WithdrawDto } from './dto/approval.dto';
@@ -27,6 +27,13 @@ export class ApprovalsController {
   @ApiOkResponse({ type: ApprovalPageResponse })
   list(@CurrentUser() user: AuthUser, @Query() query: ListApprovalsQuery): Promise<ApprovalPage> {
     return this.approvals.list(user, query);
+  }
+
+  @Get('todo-count')
+  @ApiOperation({ summary: 'How many requests wait for my decision (the same rule as box=todo), for the to-do badge' })
+  @ApiOkResponse({ type: TodoCountResponse })
+  todoCount(@CurrentUser() user: AuthUser): Promise<TodoCountResponse> {
+    return this.approvals.todoCount(user);
   }
 
   @Get('approvers')

@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import type { AuthUser } from '@herald/auth';
 import type { ApprovalDecision, ApprovalDto, ApproverOption, ApprovalEventPayload, ApprovalEventType, ApprovalStatus } from '@herald/contracts';
 import { DomainEvents } from '@herald/notifications';
@@ -122,13 +122,7 @@ export class ApprovalsService {
     const limit = query.limit ?? 20;
     const qb = this.db.getRepository(ApprovalEntity).createQueryBuilder('a').orderBy('a.id', 'DESC').take(limit + 1);
     if (box === 'mine') qb.andWhere('a.applicant_id = :me', { me: actor.id });
-    if (box === 'todo') {
-      // Only the current step of a pending approval has status 'pending'.
-      qb.andWhere(`a.status = 'pending'`).andWhere(
-        `EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id AND s.status = 'pending' AND s.approver_id = :me)`,
-        { me: actor.id },
-      );
-    }
+    if (box === 'todo') this.whereTodo(qb, actor);
     if (query.cursor) qb.andWhere('a.id < :after', { after: decodeCursor('approval', query.cursor) });
     const rows = await qb.getMany();
     const page = rows.slice(0, limit);
@@ -137,6 +131,19 @@ export class ApprovalsService {
       items: await toApprovalDtos(this.db.manager, page.map((approval) => ({ approval, steps: steps.get(approval.id) ?? [] }))),
       nextCursor: rows.length > limit ? encodeCursor('approval', page[page.length - 1].id) : null,
     };
+  }
+
+  /** How many requests wait for the caller's decision: exactly the rows of box=todo, counted. */
+  async todoCount(actor: AuthUser): Promise<{ count: number }> {
+    const qb = this.db.getRepository(ApprovalEntity).createQueryBuilder('a');
+    return { count: await this.whereTodo(qb, actor).getCount() };
+  }
+
+  /** box=todo: pending requests whose current step waits for the caller (only the current step has status 'pending'). */
+  private whereTodo(qb: SelectQueryBuilder<ApprovalEntity>, actor: AuthUser): SelectQueryBuilder<ApprovalEntity> {
+    return qb
+      .andWhere(`a.status = 'pending'`)
+      .andWhere(`EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id AND s.status = 'pending' AND s.approver_id = :me)`, { me: actor.id });
   }
 
   /** Who the caller may pick as approvers: active managers and admins, themselves excepted. */

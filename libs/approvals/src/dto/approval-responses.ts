@@ -49,3 +49,7 @@ export class ApproverOptionResponse implements ApproverOption {
   @ApiProperty({ example: 'dave' }) username!: string;
   @ApiProperty({ example: 'Dave Chen' }) displayName!: string;
 }
+
+export class TodoCountResponse {
+  @ApiProperty({ example: 2, description: 'Pending requests whose current step waits for the caller' }) count!: number;
+}
