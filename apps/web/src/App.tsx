@@ -5,6 +5,7 @@ import { Header } from './components/Header';
 import { MissedBanner, Toasts } from './components/Toasts';
 import { useT } from './i18n';
 import { LiveHub } from './live';
+import { AdminPage } from './admin/AdminPage';
 import { ApprovalsPage } from './pages/ApprovalsPage';
 import { ApprovalDetail } from './pages/ApprovalDetail';
 import { InboxPage } from './pages/InboxPage';
@@ -72,6 +73,7 @@ function Page({ path }: { path: string }) {
     if (parts[1]) return <OrderDetail id={parts[1]} />;
     return <OrdersPage />;
   }
+  if (parts[0] === 'admin') return <AdminPage section={parts[1]} />;
   if (parts[0] === 'approvals') return parts[1] ? <ApprovalDetail id={parts[1]} /> : <ApprovalsPage />;
   return <InboxPage />;
 }

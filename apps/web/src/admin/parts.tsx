@@ -1,0 +1,51 @@
+import { ROLES, type Role } from '@herald/contracts';
+import { formatTime } from '../format';
+import { useT, type MessageKey } from '../i18n';
+
+/** A time in the reader's format, the exact instant on hover and for assistive technology. */
+export function When({ iso }: { iso: string | null }) {
+  const { t, locale } = useT();
+  if (!iso) return <span className="meta">{t('admin.never')}</span>;
+  return (
+    <time dateTime={iso} title={new Date(iso).toLocaleString(locale)}>
+      {formatTime(iso, locale)}
+    </time>
+  );
+}
+
+/** Checkboxes for the six roles; `legend` names the group for screen readers. */
+export function RolePicker({ value, onChange, legend, name }: { value: readonly Role[]; onChange: (roles: Role[]) => void; legend: string; name: string }) {
+  const { t } = useT();
+  return (
+    <fieldset className="role-picker">
+      <legend>{legend}</legend>
+      {ROLES.map((r) => (
+        <label key={r} className="check">
+          <input
+            type="checkbox"
+            name={name}
+            value={r}
+            checked={value.includes(r)}
+            onChange={(e) => onChange(e.target.checked ? [...value, r] : value.filter((x) => x !== r))}
+          />
+          {t(`role.${r}` as MessageKey)}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+export function roleList(roles: readonly Role[], t: (key: MessageKey) => string): string {
+  return roles.length ? roles.map((r) => t(`role.${r}` as MessageKey)).join(', ') : t('admin.noRoles');
+}
+
+export type Notice = { kind: 'ok' | 'error'; text: string } | null;
+
+export function NoticeLine({ notice, testId }: { notice: Notice; testId: string }) {
+  if (!notice) return null;
+  return (
+    <p className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid={testId}>
+      {notice.text}
+    </p>
+  );
+}
