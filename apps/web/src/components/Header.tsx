@@ -20,6 +20,7 @@ export function Header() {
     ...(canSeeOrders(user.roles) ? [{ to: '/orders', label: 'nav.orders' as const }] : []),
     { to: '/approvals', label: 'nav.approvals' },
     { to: '/inbox', label: 'nav.inbox', badge: true },
+    ...(user.roles.includes('admin') ? [{ to: '/admin', label: 'admin.nav' as const }] : []),
   ];
 
   return (
