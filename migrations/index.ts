@@ -4,6 +4,7 @@ import { CreateOrders1763790000000 } from './1763790000000-CreateOrders';
 import { CreateApprovals1763800000000 } from './1763800000000-CreateApprovals';
 import { OutboxRetrySchedule1764600000000 } from './1764600000000-OutboxRetrySchedule';
 import { StreamTicketSessions1764610000000 } from './1764610000000-StreamTicketSessions';
+import { NotificationActor1764700000000 } from './1764700000000-NotificationActor';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CreateApprovals1763800000000,
   OutboxRetrySchedule1764600000000,
   StreamTicketSessions1764610000000,
+  NotificationActor1764700000000,
 ];

@@ -123,13 +123,13 @@ describe('HeraldClient (against a contract stand-in server)', () => {
 
   it('answers markRead and decide with the typed ack, and refuses them while offline', async () => {
     onConnection = (socket) => {
-      socket.on('notifications:read', ({ ids }, ack) => ack({ ok: true, unread: 10 - ids.length }));
+      socket.on('notifications:read', ({ ids }, ack) => ack({ ok: true, unread: 10 - ids.length, upTo: '40' }));
       socket.on('approvals:decide', (_req, ack) => ack({ ok: false, error: { code: 'conflict', message: 'Already decided by carol.' } }));
     };
     client = new HeraldClient({ url, getToken: async () => jwt(inSeconds(900)) });
     await expect(client.markRead(['1'])).rejects.toMatchObject({ code: 'offline' });
     await until(() => client!.state.get() === 'connected');
-    expect(await client.markRead(['1', '2'])).toEqual({ ok: true, unread: 8 });
+    expect(await client.markRead(['1', '2'])).toEqual({ ok: true, unread: 8, upTo: '40' });
     expect(client.unread.get()).toBe(8);
     expect(await client.decide({ id: '1', decision: 'approve', version: 1 })).toEqual({ ok: false, error: { code: 'conflict', message: 'Already decided by carol.' } });
   });

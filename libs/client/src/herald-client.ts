@@ -14,6 +14,7 @@ import { HeraldClientError } from './errors';
 import { maxId, SeenIds } from './ids';
 import { ObservableValue, type ReadonlyValue } from './observable';
 import { RETRY_POLICIES, retryDelay } from './retry';
+import { UnreadTracker } from './unread';
 import { type CursorStorage, MemoryCursorStorage } from './storage';
 import { readTokenExpiry, RefreshScheduler } from './token';
 
@@ -82,7 +83,7 @@ const TOO_MANY_READERS = ['too_many_sockets', 'too_many_readers'];
 export class HeraldClient {
   readonly socket: HeraldSocket;
   private readonly stateValue = new ObservableValue<ConnectionState>('offline');
-  private readonly unreadValue = new ObservableValue<number | null>(null);
+  private readonly unreadTracker = new UnreadTracker();
   private readonly missedValue = new ObservableValue<number>(0);
   private readonly handlers: Handlers = { notification: new Set(), unread: new Set(), 'replay:done': new Set(), connected: new Set(), error: new Set(), closed: new Set() };
   private readonly storage: CursorStorage;
@@ -130,9 +131,12 @@ export class HeraldClient {
     return this.stateValue;
   }
 
-  /** The unread count last announced by the server (null until the first `unread`). */
+  /**
+   * The unread count, exact: the server's last count plus the unread notifications received since that it
+   * did not cover (null until the server's first count, sent on connect).
+   */
   get unread(): ReadonlyValue<number | null> {
-    return this.unreadValue;
+    return this.unreadTracker.count;
   }
 
   /** How many notifications the last reconnect replayed (from `replay:done`). */
@@ -176,9 +180,12 @@ export class HeraldClient {
   }
 
   /** Marks notifications read; answers the server's ack (with the new unread count). */
-  async markRead(ids: string[]): Promise<Ack<{ unread: number }>> {
+  async markRead(ids: string[]): Promise<Ack<{ unread: number; upTo: string }>> {
     const ack = await this.withAck('notifications:read', (socket) => socket.emitWithAck('notifications:read', { ids }));
-    if (ack.ok) this.unreadValue.set(ack.unread);
+    if (ack.ok) {
+      this.unreadTracker.read(ids);
+      this.unreadTracker.adopt({ count: ack.unread, upTo: ack.upTo });
+    }
     return ack;
   }
 
@@ -272,10 +279,11 @@ export class HeraldClient {
       if (this.replaying && /^\d+$/.test(id)) this.replayHigh = maxId(this.replayHigh, id);
       if (!this.seen.accept(id, floor)) return;
       this.storage.set(id);
+      this.unreadTracker.received(notification);
       this.emit('notification', notification, { replayed: this.replaying });
     });
     socket.on('unread', (payload) => {
-      this.unreadValue.set(payload.count);
+      this.unreadTracker.adopt(payload);
       this.emit('unread', payload);
     });
     socket.on('replay:done', (payload) => {

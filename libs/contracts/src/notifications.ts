@@ -14,6 +14,15 @@ export interface Notification<TData = Record<string, unknown>> {
   readAt: string | null;
 }
 
+/**
+ * A user's unread count, exact for every notification with an id up to `upTo`. A client keeps its badge
+ * exact by adding the unread notifications it receives with a higher id, and adopting each new count.
+ */
+export interface UnreadCount {
+  count: number;
+  upTo: string;
+}
+
 export interface NotificationPage {
   items: Notification[];
   nextCursor: string | null;

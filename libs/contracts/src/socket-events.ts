@@ -1,11 +1,12 @@
 import type { ApprovalDto, DecideRequest } from './approvals';
 import type { Ack } from './errors';
-import type { Notification } from './notifications';
+import type { Notification, UnreadCount } from './notifications';
 
 /** Events the server sends to a client, with their payloads. */
 export interface ServerToClientEvents {
   notification: (notification: Notification) => void;
-  unread: (payload: { count: number }) => void;
+  /** Sent on connect (after any replay) and to every device of the user after each read: see UnreadCount. */
+  unread: (payload: UnreadCount) => void;
   /**
    * Sent once the replay asked for by `lastSeenId` has been delivered: `count` notifications were missed.
    * `position` is where the server now has this reader (a stream position, "0" before the first id):
@@ -30,7 +31,7 @@ export interface ReplayDone {
 export type SessionCloseReason =
   /** The access token expired and no newer one arrived. */
   | 'token_expired'
-  /** Logout, password change, or a refresh-token family revoked after reuse: log in again. */
+  /** Every session of the user ended (sign out everywhere, password change): log in again. */
   | 'session_revoked'
   /** The account was disabled. */
   | 'user_disabled'
@@ -56,7 +57,7 @@ export interface AuthRefreshRequest {
 
 /** Events a client sends to the server; each is answered through its ack. */
 export interface ClientToServerEvents {
-  'notifications:read': (payload: ReadRequest, ack: (answer: Ack<{ unread: number }>) => void) => void;
+  'notifications:read': (payload: ReadRequest, ack: (answer: Ack<{ unread: number; upTo: string }>) => void) => void;
   'auth:refresh': (payload: AuthRefreshRequest, ack: (answer: Ack<{ expiresAt: string }>) => void) => void;
   'approvals:decide': (payload: DecideRequest, ack: (answer: Ack<{ approval: ApprovalDto }>) => void) => void;
 }

@@ -150,7 +150,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
     let replayed = 0;
     let lastId: string | null = null;
     const deliver = (n: StoredNotification) => {
-      s.sub.deliver(toNotification(n, s.sub.rooms), 'replay');
+      s.sub.deliver(toNotification(n, s.sub), 'replay');
       s.cursor = BigInt(n.id);
       lastId = n.id;
       replayed++;
@@ -245,7 +245,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         }
         s.cursor = id;
         try {
-          s.sub.deliver(toNotification(n, s.sub.rooms), 'live');
+          s.sub.deliver(toNotification(n, s.sub), 'live');
           this.metrics.delivered?.inc({ mode: 'live' });
           live = true;
         } catch (err) {

@@ -23,6 +23,10 @@ export interface StoredNotification {
   source: string;
   rooms: string[];
   createdAt: string;
+  /** The user whose action caused it (null for a push from another system). */
+  actorId: string | null;
+  /** Users who got it already read when it was written (its actor; recipients who muted its type). */
+  readBy: string[];
 }
 
 export interface NewNotification {
@@ -33,6 +37,9 @@ export interface NewNotification {
   source: string;
   rooms: string[];
   outboxId?: string;
+  actorId?: string | null;
+  /** Inserted already read for these users (ids of users that no longer exist are ignored). */
+  readBy?: readonly string[];
 }
 
 interface Row {
@@ -44,6 +51,8 @@ interface Row {
   source: string;
   rooms: string[];
   created_at: Date;
+  actor_id: string | null;
+  read_by: string[];
 }
 
 const toStored = (r: Row): StoredNotification => ({
@@ -55,12 +64,24 @@ const toStored = (r: Row): StoredNotification => ({
   source: r.source,
   rooms: r.rooms,
   createdAt: r.created_at.toISOString(),
+  actorId: r.actor_id === null ? null : String(r.actor_id),
+  readBy: r.read_by.map(String),
 });
 
-/** The shape a reader gets: `room` is the first of its rooms that the reader belongs to. */
-export function toNotification(n: StoredNotification, readerRooms: readonly string[], readAt: string | null = null): Notification {
-  const room = readerRooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
-  return { id: n.id, type: n.type, title: n.title, body: n.body, data: n.data, room, source: n.source, createdAt: n.createdAt, readAt };
+/** Whom a notification is shown to: the user and the rooms they belong to now. */
+export interface NotificationReader {
+  readonly userId: string;
+  readonly rooms: readonly string[];
+}
+
+/**
+ * The shape a reader gets: `room` is the first of its rooms that the reader belongs to; `readAt` is the
+ * given read time, or the creation time for a reader who got it already read (its actor, a muted type).
+ */
+export function toNotification(n: StoredNotification, reader: NotificationReader, readAt: string | null = null): Notification {
+  const room = reader.rooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
+  const read = readAt ?? (n.readBy.includes(reader.userId) ? n.createdAt : null);
+  return { id: n.id, type: n.type, title: n.title, body: n.body, data: n.data, room, source: n.source, createdAt: n.createdAt, readAt: read };
 }
 
 /**
@@ -99,15 +120,24 @@ export class NotificationStore {
 
   /** Inserts one notification and its room rows; call after lockWriter() in the same transaction. */
   async insert(manager: EntityManager, n: NewNotification): Promise<string> {
+    const readBy = [...new Set(n.readBy ?? [])];
     const [{ id }] = await manager.query(
-      `INSERT INTO notifications (id, type, title, body, data, source, outbox_id)
-       VALUES (nextval('notifications_id_seq'), $1, $2, $3, $4, $5, $6) RETURNING id`,
-      [n.type, n.title, n.body, JSON.stringify(n.data), n.source, n.outboxId ?? null],
+      `INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by)
+       VALUES (nextval('notifications_id_seq'), $1, $2, $3, $4, $5, $6, $7,
+               ARRAY(SELECT id FROM users WHERE id = ANY($8::bigint[]) ORDER BY id)) RETURNING id`,
+      [n.type, n.title, n.body, JSON.stringify(n.data), n.source, n.outboxId ?? null, n.actorId ?? null, readBy],
     );
     await manager.query(
       `INSERT INTO notification_rooms (room, notification_id) SELECT unnest($1::text[]), $2`,
       [n.rooms, id],
     );
+    if (readBy.length) {
+      await manager.query(
+        `INSERT INTO notification_reads (user_id, notification_id, read_at)
+         SELECT u, n.id, n.created_at FROM notifications n, unnest(n.read_by) u WHERE n.id = $1`,
+        [id],
+      );
+    }
     return String(id);
   }
 
@@ -120,7 +150,7 @@ export class NotificationStore {
   /** Every notification after `cursor`, in id order, whoever it is for: what the live feed tails. */
   async after(cursor: string, limit: number): Promise<StoredNotification[]> {
     const rows: Row[] = await this.db.query(
-      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at,
+      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at, n.actor_id, n.read_by,
               (SELECT array_agg(room ORDER BY room) FROM notification_rooms r WHERE r.notification_id = n.id) AS rooms
          FROM notifications n WHERE n.id > $1 ORDER BY n.id LIMIT $2`,
       [cursor, limit],
@@ -143,7 +173,7 @@ export class NotificationStore {
   async byIds(ids: readonly string[], direction: 'ASC' | 'DESC'): Promise<StoredNotification[]> {
     if (!ids.length) return [];
     const rows: Row[] = await this.db.query(
-      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at,
+      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at, n.actor_id, n.read_by,
               (SELECT array_agg(room ORDER BY room) FROM notification_rooms r WHERE r.notification_id = n.id) AS rooms
          FROM notifications n WHERE n.id = ANY($1::bigint[]) ORDER BY n.id ${direction}`,
       [ids],

@@ -77,8 +77,8 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       );
     });
     this.presence.bind(server);
-    this.unreadSub = this.inbox.unreadChanges$.subscribe(({ userId, unread }) =>
-      server.to(Rooms.user(userId)).emit(SocketEvents.unread, { count: unread }),
+    this.unreadSub = this.inbox.unreadChanges$.subscribe(({ userId, count, upTo }) =>
+      server.to(Rooms.user(userId)).emit(SocketEvents.unread, { count, upTo }),
     );
   }
 
@@ -106,7 +106,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       const result = await session.start(data.lastSeenId);
       if (!socket.connected || session.closed) return;
       if (data.lastSeenId !== undefined) socket.emit(SocketEvents.replayDone, { count: result.replayed, lastId: result.lastId, position: result.position });
-      socket.emit(SocketEvents.unread, { count: await this.inbox.unreadCount(session.reader) });
+      socket.emit(SocketEvents.unread, await this.inbox.unreadCount(session.reader));
     } catch (err) {
       if (session.closed) return;
       this.log.warn({ err: (err as Error).message, userId: user.id }, 'could not start delivery to a socket; closing it so the client retries');
@@ -123,14 +123,15 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage(SocketEvents.read)
-  async markRead(@ConnectedSocket() socket: HeraldSocket, @MessageBody() body: unknown): Promise<Ack<{ unread: number }>> {
+  async markRead(@ConnectedSocket() socket: HeraldSocket, @MessageBody() body: unknown): Promise<Ack<{ unread: number; upTo: string }>> {
     const ids = (body as { ids?: unknown } | null)?.ids;
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > 500 || !ids.every(isValidId)) {
       return { ok: false, error: { code: 'bad_request', message: 'ids must be 1-500 notification ids (strings of digits within 64 bits).' } };
     }
     const session = this.sessions.get(socket.id);
     try {
-      return { ok: true, unread: await this.inbox.markRead(session?.reader ?? readerOf(dataOf(socket).user), ids) };
+      const { count, upTo } = await this.inbox.markRead(session?.reader ?? readerOf(dataOf(socket).user), ids);
+      return { ok: true, unread: count, upTo };
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'notifications:read failed');
       return { ok: false, error: { code: 'internal', message: 'Could not mark the notifications read; try again.' } };

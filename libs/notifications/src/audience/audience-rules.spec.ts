@@ -62,3 +62,12 @@ describe('audience rules', () => {
     expect(Object.keys(AUDIENCE_RULES)).toHaveLength(11);
   });
 });
+  it('gives the actor their own notification already read, whatever the event, and no one else', () => {
+    const created = audienceFor('order.created', order('created'));
+    expect(created).toMatchObject({ actorId: '6', readBy: ['6'] });
+    const decided = audienceFor('approval.rejected', approval({ status: 'rejected', currentApproverId: null }, { decision: 'reject' }));
+    expect(decided).toMatchObject({ actorId: '4', readBy: ['4'] });
+    // An actor that is not a user id (a system job) marks nobody.
+    expect(audienceFor('order.paid', { ...order('paid', 'created'), actor: { id: 'cron', displayName: 'Nightly' } })).toMatchObject({ actorId: null, readBy: [] });
+  });
+

@@ -1,4 +1,5 @@
 import {
+  isValidId,
   Rooms,
   type ApprovalEventPayload,
   type ApprovalNotificationData,
@@ -16,9 +17,13 @@ export interface Audience {
   /** Everything a UI needs to render it without another request, including `link`. */
   data: OrderNotificationData | ApprovalNotificationData;
   source: string;
+  /** The user whose action caused the event, when it was a user. */
+  actorId: string | null;
+  /** Users who get it already read (see actorOf). */
+  readBy: string[];
 }
 
-type Rule<P> = (payload: P) => Audience;
+type Rule<P> = (payload: P) => Omit<Audience, 'actorId' | 'readBy'>;
 
 const orderData = (p: OrderEventPayload): OrderNotificationData => ({
   orderId: p.order.id,
@@ -102,6 +107,17 @@ export const AUDIENCE_RULES: { [K in DomainEventType]: Rule<DomainEventMap[K]> }
   ),
 };
 
+/**
+ * The actor is not told of their own action: whoever caused an event gets its notification already read.
+ * It stays in their inbox as the record of what they did (and of who else was told), but raises no badge,
+ * shows no toast and sends no fallback. Left out entirely, the creator of an order would find no trace of
+ * it in their own feed, and its receipts would have no sender to show them to.
+ */
+export function actorOf(payload: unknown): string | null {
+  const id = (payload as { actor?: { id?: unknown } } | null)?.actor?.id;
+  return typeof id === 'string' && isValidId(id) ? id : null;
+}
+
 /** An event no audience rule can render: retrying cannot help, so the dispatcher parks it at once with this reason. */
 export class UnrenderableEventError extends Error {
   override readonly name = 'UnrenderableEventError';
@@ -121,12 +137,20 @@ export function audienceFor(type: string, payload: unknown): Audience {
   }
   // The outbox row was written from a DomainEventMap payload of this type (DomainEvents.record).
   const rule = AUDIENCE_RULES[type as DomainEventType] as Rule<unknown>;
-  let audience: Audience;
+  let audience: Omit<Audience, 'actorId' | 'readBy'>;
   try {
     audience = rule(payload);
   } catch (err) {
     // The rule is pure code over the payload: a payload it cannot read fails the same way every time.
     throw new UnrenderableEventError(`The "${type}" rule cannot render this payload: ${(err as Error).message}`, { cause: err });
   }
-  return { ...audience, title: clip(audience.title, MAX_TITLE), body: clip(audience.body, MAX_BODY), rooms: [...new Set(audience.rooms)] };
+  const actorId = actorOf(payload);
+  return {
+    ...audience,
+    title: clip(audience.title, MAX_TITLE),
+    body: clip(audience.body, MAX_BODY),
+    rooms: [...new Set(audience.rooms)],
+    actorId,
+    readBy: actorId ? [actorId] : [],
+  };
 }

@@ -21,10 +21,13 @@ export class NotificationPageResponse implements NotificationPage {
 
 export class UnreadCountResponse {
   @ApiProperty({ example: 3 }) count!: number;
+  @ApiProperty({ example: '1041', description: 'The count is exact for notification ids up to this one; add unread ones received with a higher id' })
+  upTo!: string;
 }
 
 export class UnreadAfterReadResponse {
   @ApiProperty({ example: 2, description: 'Unread notifications left' }) unread!: number;
+  @ApiProperty({ example: '1041', description: 'The count is exact for notification ids up to this one' }) upTo!: string;
 }
 
 export class StreamTicketResponse {

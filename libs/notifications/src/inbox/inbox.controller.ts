@@ -2,7 +2,7 @@ import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } fro
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@herald/common';
 import { NotificationPageResponse, UnreadAfterReadResponse, UnreadCountResponse } from './inbox-responses';
-import type { NotificationPage } from '@herald/contracts';
+import type { NotificationPage, UnreadCount } from '@herald/contracts';
 import { AuthUser, CurrentUser } from '@herald/auth';
 import { roomsForUser } from '../rooms';
 import { ListNotificationsQuery, MarkReadDto } from './inbox.dto';
@@ -29,8 +29,8 @@ export class InboxController {
   @Get('unread-count')
   @ApiOperation({ summary: 'How many of my notifications are unread' })
   @ApiOkResponse({ type: UnreadCountResponse })
-  async unreadCount(@CurrentUser() user: AuthUser): Promise<{ count: number }> {
-    return { count: await this.inbox.unreadCount(readerOf(user)) };
+  unreadCount(@CurrentUser() user: AuthUser): Promise<UnreadCount> {
+    return this.inbox.unreadCount(readerOf(user));
   }
 
   @Post('read')
@@ -38,15 +38,17 @@ export class InboxController {
   @ApiOperation({ summary: 'Mark notifications read by id; answers the unread count left' })
   @ApiOkResponse({ type: UnreadAfterReadResponse })
   @ApiErrors(400)
-  async read(@CurrentUser() user: AuthUser, @Body() body: MarkReadDto): Promise<{ unread: number }> {
-    return { unread: await this.inbox.markRead(readerOf(user), body.ids) };
+  async read(@CurrentUser() user: AuthUser, @Body() body: MarkReadDto): Promise<{ unread: number; upTo: string }> {
+    const { count, upTo } = await this.inbox.markRead(readerOf(user), body.ids);
+    return { unread: count, upTo };
   }
 
   @Post('read-all')
   @HttpCode(200)
   @ApiOperation({ summary: 'Mark all my notifications read' })
   @ApiOkResponse({ type: UnreadAfterReadResponse })
-  async readAll(@CurrentUser() user: AuthUser): Promise<{ unread: number }> {
-    return { unread: await this.inbox.markAllRead(readerOf(user)) };
+  async readAll(@CurrentUser() user: AuthUser): Promise<{ unread: number; upTo: string }> {
+    const { count, upTo } = await this.inbox.markAllRead(readerOf(user));
+    return { unread: count, upTo };
   }
 }

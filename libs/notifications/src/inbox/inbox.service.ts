@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject } from 'rxjs';
 import { DataSource, EntityManager } from 'typeorm';
-import type { NotificationPage, Role } from '@herald/contracts';
+import type { NotificationPage, Role, UnreadCount } from '@herald/contracts';
 import { NotificationStore, toNotification } from '../notification-store';
 import { membersKey as roomsKey, roomsForUser } from '../rooms';
 
@@ -41,7 +41,7 @@ export interface ListOptions {
  */
 @Injectable()
 export class InboxService {
-  private readonly changes = new Subject<{ userId: string; unread: number }>();
+  private readonly changes = new Subject<{ userId: string } & UnreadCount>();
   /** Each change of a user's unread count; the realtime layer pushes it to their sockets. */
   readonly unreadChanges$ = this.changes.asObservable();
 
@@ -62,24 +62,24 @@ export class InboxService {
     const pageIds = ids.slice(0, options.limit);
     const rows = await this.store.byIds(pageIds, ascending ? 'ASC' : 'DESC');
     const reads = await this.readTimes(reader.userId, pageIds);
-    const items = rows.map((n) => toNotification(n, reader.rooms, this.readAt(n.id, state, reads)));
+    const items = rows.map((n) => toNotification(n, reader, this.readAt(n.id, state, reads)));
     return { items, nextCursor: ids.length > options.limit ? pageIds[pageIds.length - 1] : null };
   }
 
   /** The unread count, bringing the cached count up to date with what arrived since. */
-  async unreadCount(reader: InboxReader): Promise<number> {
+  async unreadCount(reader: InboxReader): Promise<UnreadCount> {
     return this.db.transaction((manager) => this.refreshCount(manager, reader));
   }
 
   /** Counts again for the user's current roles and announces it to their live readers (after a role change). */
-  async recount(userId: string, roles: readonly Role[]): Promise<number> {
+  async recount(userId: string, roles: readonly Role[]): Promise<UnreadCount> {
     const unread = await this.unreadCount({ userId, rooms: roomsForUser(userId, roles) });
-    this.changes.next({ userId, unread });
+    this.changes.next({ userId, ...unread });
     return unread;
   }
 
   /** Marks the given notifications read (ids the reader cannot see are ignored); answers the new count. */
-  async markRead(reader: InboxReader, ids: string[]): Promise<number> {
+  async markRead(reader: InboxReader, ids: string[]): Promise<UnreadCount> {
     const unread = await this.db.transaction(async (manager) => {
       const state = await this.lockState(manager, reader);
       const inserted: Array<{ notification_id: string }> = await manager.query(
@@ -94,12 +94,12 @@ export class InboxService {
       if (counted) await manager.query(`UPDATE inbox_state SET unread = greatest(unread - $2, 0) WHERE user_id = $1`, [reader.userId, counted]);
       return this.refreshCount(manager, reader);
     });
-    this.changes.next({ userId: reader.userId, unread });
+    this.changes.next({ userId: reader.userId, ...unread });
     return unread;
   }
 
-  async markAllRead(reader: InboxReader): Promise<number> {
-    await this.db.transaction(async (manager) => {
+  async markAllRead(reader: InboxReader): Promise<UnreadCount> {
+    const upTo = await this.db.transaction(async (manager) => {
       await this.lockState(manager, reader);
       const max = await this.store.maxId(manager);
       await manager.query(
@@ -108,12 +108,14 @@ export class InboxService {
         [reader.userId, max, roomsKey(reader.rooms)],
       );
       await manager.query(`DELETE FROM notification_reads WHERE user_id = $1 AND notification_id <= $2`, [reader.userId, max]);
+      return max;
     });
-    this.changes.next({ userId: reader.userId, unread: 0 });
-    return 0;
+    this.changes.next({ userId: reader.userId, count: 0, upTo });
+    return { count: 0, upTo };
   }
 
-  private async refreshCount(manager: EntityManager, reader: InboxReader): Promise<number> {
+  /** Brings the cached count up to the highest committed id, which the answer names: exact up to `upTo`. */
+  private async refreshCount(manager: EntityManager, reader: InboxReader): Promise<UnreadCount> {
     const state = await this.lockState(manager, reader);
     const key = roomsKey(reader.rooms);
     // Rooms changed since the last count (a role change): recount everything after read_upto.
@@ -132,7 +134,7 @@ export class InboxService {
       `UPDATE inbox_state SET counted_upto = greatest($2::bigint, counted_upto), unread = $3, rooms_key = $4, updated_at = now() WHERE user_id = $1`,
       [reader.userId, max, unread, key],
     );
-    return unread;
+    return { count: unread, upTo: max };
   }
 
   private async lockState(manager: EntityManager, reader: InboxReader): Promise<InboxState> {
