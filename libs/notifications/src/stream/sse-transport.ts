@@ -4,6 +4,8 @@ import type { LiveTransport } from '../live/live-transport';
 
 /** A comment line every so often keeps proxies from closing an idle stream. */
 export const SSE_HEARTBEAT_MS = 15_000;
+/** How long a closed stream may take to hand its last events to the client before the connection is dropped. */
+export const SSE_CLOSE_GRACE_MS = 5_000;
 
 /** One SSE response as a live transport: `id:` is the notification id, `event:` its type. */
 export class SseTransport implements LiveTransport {
@@ -37,8 +39,12 @@ export class SseTransport implements LiveTransport {
     this.write(`event: session.closed\ndata: ${data}\n\n`);
     this.stop();
     // A reader that stopped reading would keep its buffer until a timeout: drop the connection instead.
-    if (reason === 'slow_reader') this.res.destroy();
-    else this.res.end();
+    if (reason === 'slow_reader') return void this.res.destroy();
+    this.res.end();
+    // end() waits for the buffer to drain; a client that does not read never lets it, so it is dropped after a grace.
+    setTimeout(() => {
+      if (!this.res.writableFinished) this.res.destroy();
+    }, SSE_CLOSE_GRACE_MS).unref();
   }
 
   /** The connection is gone (or going): no more writes. */
