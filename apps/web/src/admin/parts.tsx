@@ -36,7 +36,8 @@ export function RolePicker({ value, onChange, legend, name }: { value: readonly 
 }
 
 export function roleList(roles: readonly Role[], t: (key: MessageKey) => string): string {
-  return roles.length ? roles.map((r) => t(`role.${r}` as MessageKey)).join(', ') : t('admin.noRoles');
+  // In the one fixed order of ROLES, so that the same roles always read the same.
+  return roles.length ? ROLES.filter((r) => roles.includes(r)).map((r) => t(`role.${r}` as MessageKey)).join(', ') : t('admin.noRoles');
 }
 
 export type Notice = { kind: 'ok' | 'error'; text: string } | null;
