@@ -13,7 +13,7 @@ describe('login rate limit', () => {
 
   function expectLimited(res: Awaited<ReturnType<typeof attempt>>, what: RegExp) {
     expect(res.status).toBe(429);
-    expect(res.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringMatching(what), requestId: expect.any(String) });
+    expect(res.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringMatching(what), code: 'too_many_requests', requestId: expect.any(String) });
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThanOrEqual(1);

@@ -30,7 +30,10 @@ describe('bad input', () => {
   function expectError(res: { status: number; body: unknown }, status: number, message?: RegExp) {
     expect(res.status).toBe(status);
     const body = res.body as Record<string, unknown>;
-    expect(Object.keys(body).filter((k) => k !== 'code' && k !== 'requestId').sort()).toEqual(['error', 'message', 'statusCode']);
+    // code and requestId always; field, rule, limit and errors on 400s about a field (issue 9).
+    const extra = ['code', 'requestId', 'field', 'rule', 'limit', 'errors'];
+    expect(Object.keys(body).filter((k) => !extra.includes(k)).sort()).toEqual(['error', 'message', 'statusCode']);
+    expect(typeof body.code).toBe('string');
     expect(body.statusCode).toBe(status);
     expect(typeof body.error).toBe('string');
     expect(typeof body.message).toBe('string');

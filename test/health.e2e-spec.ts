@@ -27,7 +27,7 @@ describe('health', () => {
   it('answers unknown routes with 404 in the error shape', async () => {
     const res = await server.request('GET', '/api/nope');
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /api/nope', requestId: expect.any(String) });
+    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /api/nope', code: 'not_found', requestId: expect.any(String) });
   });
 });
 

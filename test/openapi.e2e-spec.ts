@@ -145,7 +145,7 @@ export async function inbox(token: string, query: ListQuery): Promise<string[]> 
 
 // Both stream parameters are optional: a browser with a bearer header names neither.
 export const noTicket: StreamQuery = {};
-export const errorShape: components['schemas']['ErrorResponse'] = { statusCode: 404, error: 'Not Found', message: 'No order 9.' };
+export const errorShape: components['schemas']['ErrorResponse'] = { statusCode: 404, error: 'Not Found', message: 'No order 9.', code: 'not_found' };
 void notNever, notAny;
 `;
 

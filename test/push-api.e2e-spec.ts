@@ -103,7 +103,7 @@ describe('push API for other systems', () => {
     expect((await server.request('DELETE', '/api/api-keys/987654', { token: adminToken })).status).toBe(404);
     const after = await other.push(body);
     expect(after.status).toBe(401);
-    expect(after.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Unknown or revoked API key.', requestId: expect.any(String) });
+    expect(after.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Unknown or revoked API key.', code: 'invalid_api_key', requestId: expect.any(String) });
   });
 
   it('lets only admins manage keys, shows a key once and never its hash', async () => {

@@ -64,7 +64,7 @@ export class ApprovalsService {
       if (!isAdmin && !steps.some((s) => s.approverId === actor.id)) {
         throw new ForbiddenException('Only the approvers of this request or an admin can decide it.');
       }
-      if (approval.status !== 'pending') throw new ConflictException(`${describe(approval)}; it was already decided or withdrawn.`);
+      if (approval.status !== 'pending') throw new ConflictException({ message: `${describe(approval)}; it was already decided or withdrawn.`, code: 'illegal_transition' });
       if (approval.version !== input.version) throw this.stale(approval, input.version);
       const step = steps[approval.currentStep];
       if (!isAdmin && step.approverId !== actor.id) {
@@ -95,7 +95,7 @@ export class ApprovalsService {
     return this.db.transaction(async (manager) => {
       const { approval, steps } = await this.load(manager, id);
       if (approval.applicantId !== actor.id) throw new ForbiddenException('Only the applicant can withdraw a request.');
-      if (approval.status !== 'pending') throw new ConflictException(`${describe(approval)}; only pending requests can be withdrawn.`);
+      if (approval.status !== 'pending') throw new ConflictException({ message: `${describe(approval)}; only pending requests can be withdrawn.`, code: 'illegal_transition' });
       const expected = version ?? approval.version;
       if (approval.version !== expected) throw this.stale(approval, expected);
       const waitingFor = steps[approval.currentStep];
@@ -186,7 +186,7 @@ export class ApprovalsService {
   }
 
   private stale(current: ApprovalEntity, sent: number): ConflictException {
-    return new ConflictException(`${describe(current)}; you sent version ${sent}. Reload the request and try again.`);
+    return new ConflictException({ message: `${describe(current)}; you sent version ${sent}. Reload the request and try again.`, code: 'stale_version' });
   }
 
   /** The race guard: only a writer that still sees the version it read, while pending, changes the row. */
@@ -204,7 +204,7 @@ export class ApprovalsService {
       .execute();
     if (result.affected !== 1) {
       const now = (await this.load(manager, current.id)).approval;
-      throw new ConflictException(`${describe(now)}: someone else acted on it first. Reload the request and try again.`);
+      throw new ConflictException({ message: `${describe(now)}: someone else acted on it first. Reload the request and try again.`, code: 'stale_version' });
     }
   }
 

@@ -1,4 +1,5 @@
 import { registerDecorator, ValidationOptions } from 'class-validator';
+import { MONEY_PATTERN } from '@herald/contracts';
 
 /**
  * Exact money arithmetic in integer cents (bigint): prices arrive as JSON numbers or strings with
@@ -8,7 +9,8 @@ import { registerDecorator, ValidationOptions } from 'class-validator';
 /** Largest amount a numeric(14,2) column holds, in cents. */
 export const MAX_CENTS = 99_999_999_999_999n;
 
-const MONEY = /^(0|[1-9]\d{0,11})(?:\.(\d{1,2}))?$/;
+// One rule with the web forms: @herald/contracts' MONEY_PATTERN.
+const MONEY = MONEY_PATTERN;
 
 /** Cents of "19.9" / 19.9 / "0.05"; null when the value is not a non-negative amount with at most two decimals. */
 export function parseCents(value: unknown): bigint | null {

@@ -1,12 +1,63 @@
+/**
+ * Stable machine codes of HTTP errors (`code`): a client branches on these, never on `message`.
+ * Every error body carries one; the status's own code when nothing more precise applies.
+ */
+export const HTTP_ERROR_CODES = [
+  // 400
+  'validation_failed', 'invalid_json', 'bad_request',
+  // 401
+  'unauthorized', 'invalid_credentials', 'missing_token', 'invalid_token', 'token_expired', 'user_disabled', 'invalid_api_key',
+  // 403
+  'forbidden',
+  // 404
+  'not_found',
+  // 409
+  'conflict', 'stale_version', 'illegal_transition', 'username_taken', 'last_admin', 'idempotency_conflict', 'not_parked', 'refresh_token_raced',
+  // 413, 415
+  'payload_too_large', 'unsupported_media_type',
+  // 429
+  'too_many_requests', 'rate_limited', 'too_many_readers',
+  // 5xx
+  'internal_error', 'service_unavailable', 'database_unavailable', 'database_busy', 'not_ready',
+] as const;
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
+
+/**
+ * The rule a 400 broke (`rule`): class-validator's constraint names, plus Herald's own. `limit` comes
+ * with maxLength, minLength, max, min, arrayMinSize and arrayMaxSize.
+ */
+export type ValidationRule =
+  | 'maxLength' | 'minLength' | 'max' | 'min' | 'arrayMinSize' | 'arrayMaxSize' | 'arrayUnique'
+  | 'isInt' | 'isString' | 'isArray' | 'isObject' | 'isBoolean' | 'isIn' | 'equals' | 'matches'
+  | 'notBlank' | 'isMoney' | 'isHeraldId' | 'isPushRoom' | 'maxAmount' | 'whitelist' | 'unknownValue' | 'required'
+  | (string & {});
+
+/** One thing wrong with the input: the property path (`items.0.qty`), the rule and its limit. */
+export interface FieldProblem {
+  field: string;
+  rule?: ValidationRule;
+  limit?: number;
+  /** The sentence for this one field, in English. */
+  message: string;
+}
+
 /** The body of every HTTP error Herald answers with. */
 export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
-  /** Machine-readable reason, when there is one more precise than the status. */
-  code?: string;
+  /** Machine-readable reason: always present from Herald (HTTP_ERROR_CODES); optional for bodies from elsewhere (a proxy). */
+  code?: HttpErrorCode | (string & {});
   /** This request's id (the client's well-formed X-Request-Id, else generated): also in the X-Request-Id header and the logs. */
   requestId?: string;
+  /** 400 about one input field: its path, like `items.0.qty` (the first problem when there are several). */
+  field?: string;
+  /** 400: the rule the field broke, like `maxLength`. */
+  rule?: ValidationRule;
+  /** 400: the number in the rule, like 200 for maxLength 200. */
+  limit?: number;
+  /** 400 from validation: every problem, in order (field, rule and limit above repeat the first). */
+  errors?: FieldProblem[];
 }
 
 /** Why a socket handshake was refused: `err.data.code` of the `connect_error`. */

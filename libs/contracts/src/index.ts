@@ -1,5 +1,6 @@
 export * from './roles';
 export * from './errors';
+export * from './limits';
 export * from './auth';
 export * from './notifications';
 export * from './socket-events';

@@ -5,7 +5,7 @@ import type { AuthUser } from '@herald/auth';
 import type { OrderDto, OrderEventPayload, OrderEventType, OrderPage, OrderStatus } from '@herald/contracts';
 import { DomainEvents } from '@herald/notifications';
 import { CreateOrderDto, ListOrdersQuery, OrderItemInput, UpdateOrderDto } from './dto/order.dto';
-import { decodeCursor, encodeCursor, formatCents, MAX_CENTS, parseCents } from '@herald/common';
+import { decodeCursor, encodeCursor, fieldError, formatCents, MAX_CENTS, parseCents } from '@herald/common';
 import { OrderEntity, OrderItemEntity } from './order.entity';
 import { canMove, editRefusal, nextStatuses, OrderTransitionTarget, transitionRefusal } from '@herald/contracts';
 
@@ -31,10 +31,10 @@ function priceItems(items: OrderItemInput[]): { items: PricedItem[]; total: stri
     const unit = parseCents(item.unitPrice)!;
     const line = unit * BigInt(item.qty);
     total += line;
-    if (line > MAX_CENTS) throw new BadRequestException(`items.${i}: qty × unitPrice exceeds the largest amount Herald stores (${formatCents(MAX_CENTS)}).`);
+    if (line > MAX_CENTS) throw fieldError(`items.${i}`, 'maxAmount', `items.${i}: qty × unitPrice exceeds the largest amount Herald stores (${formatCents(MAX_CENTS)}).`);
     return { sku: item.sku, name: item.name, qty: item.qty, unitPrice: formatCents(unit), lineTotal: formatCents(line) };
   });
-  if (total > MAX_CENTS) throw new BadRequestException(`items: the order total exceeds the largest amount Herald stores (${formatCents(MAX_CENTS)}).`);
+  if (total > MAX_CENTS) throw fieldError('items', 'maxAmount', `items: the order total exceeds the largest amount Herald stores (${formatCents(MAX_CENTS)}).`);
   return { items: priced, total: formatCents(total) };
 }
 
@@ -94,7 +94,7 @@ export class OrdersService {
       const current = await this.find(manager, id);
       const refusal = editRefusal(actor, current);
       if (refusal) throw new ForbiddenException(refusal);
-      if (current.status !== 'created') throw new ConflictException(`${describe(current)}; only created orders can be edited.`);
+      if (current.status !== 'created') throw new ConflictException({ message: `${describe(current)}; only created orders can be edited.`, code: 'illegal_transition' });
       const changes: Partial<OrderEntity> = {};
       if (input.customer !== undefined) changes.customer = input.customer;
       if (input.note !== undefined) changes.note = input.note;
@@ -117,7 +117,7 @@ export class OrdersService {
       if (!canMove(current.status, to)) {
         const allowed = nextStatuses(current.status);
         const hint = allowed.length ? `it can move to ${allowed.join(' or ')}` : 'it cannot change any more';
-        throw new ConflictException(`${describe(current)}; it cannot move to ${to}: ${hint}.`);
+        throw new ConflictException({ message: `${describe(current)}; it cannot move to ${to}: ${hint}.`, code: 'illegal_transition' });
       }
       await this.conditionalUpdate(manager, current, version, { status: to });
       const order = await this.find(manager, id);
@@ -133,7 +133,7 @@ export class OrdersService {
       await this.find(manager, id);
       const result = await manager.getRepository(OrderEntity).delete({ id, status: 'created' });
       if (result.affected !== 1) {
-        throw new ConflictException(`${describe(await this.find(manager, id))}; only created orders can be deleted (cancel it instead).`);
+        throw new ConflictException({ message: `${describe(await this.find(manager, id))}; only created orders can be deleted (cancel it instead).`, code: 'illegal_transition' });
       }
     });
   }
@@ -145,7 +145,7 @@ export class OrdersService {
   }
 
   private stale(current: OrderEntity, sent: number): ConflictException {
-    return new ConflictException(`${describe(current)}; you sent version ${sent}. Reload the order and try again.`);
+    return new ConflictException({ message: `${describe(current)}; you sent version ${sent}. Reload the order and try again.`, code: 'stale_version' });
   }
 
   /** `UPDATE … WHERE id AND version`: a concurrent writer that got there first makes this a 409. */

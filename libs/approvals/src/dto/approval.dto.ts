@@ -9,19 +9,19 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { APPROVAL_KINDS, type ApprovalDecision, type ApprovalKind, type DecideRequest } from '@herald/contracts';
-import { ID_RULE, IsHeraldId, IsMoney } from '@herald/common';
+import { APPROVAL_KINDS, APPROVAL_LIMITS as L, type ApprovalDecision, type ApprovalKind, type DecideRequest } from '@herald/contracts';
+import { ID_RULE, IsHeraldId, IsMoney, IsNotBlank } from '@herald/common';
 
 const DECISIONS: ApprovalDecision[] = ['approve', 'reject'];
-export const MAX_APPROVERS = 10;
-export const MAX_TITLE = 150;
+// The limits live in @herald/contracts (APPROVAL_LIMITS), which the web form reads too.
+export const MAX_APPROVERS = L.approversMax;
+export const MAX_TITLE = L.titleMaxLength;
 
 export class CreateApprovalDto {
   @ApiProperty({ enum: APPROVAL_KINDS })
@@ -30,7 +30,7 @@ export class CreateApprovalDto {
 
   // 150 leaves room for the "Approval requested: " prefix within a notification title (200).
   @ApiProperty({ example: 'New laptops for the support team', maxLength: MAX_TITLE })
-  @IsString() @MinLength(1) @MaxLength(MAX_TITLE) @Matches(/\S/, { message: 'title must not be blank' })
+  @IsString() @MinLength(1) @MaxLength(MAX_TITLE) @IsNotBlank()
   title!: string;
 
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'number' }], example: '2400.00', description: 'Required for purchase and expense; at most two decimals, ≥ 0' })
@@ -38,12 +38,12 @@ export class CreateApprovalDto {
   @IsMoney({ message: 'amount must be a non-negative amount with at most two decimals, like 19.90 or "19.90" (required for purchase and expense)' })
   amount?: number | string | null;
 
-  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @ApiPropertyOptional({ type: String, maxLength: L.detailsMaxLength, nullable: true })
+  @IsOptional() @IsString() @MaxLength(L.detailsMaxLength)
   details?: string | null;
 
   @ApiProperty({ type: [String], example: ['4'], description: '1-10 user ids of managers or admins, in the order they decide' })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_APPROVERS)
+  @IsArray() @ArrayMinSize(L.approversMin) @ArrayMaxSize(MAX_APPROVERS)
   @IsString({ each: true, message: 'each of approverIds must be a user id string, like "4"' })
   @IsHeraldId({ each: true, message: `each of approverIds must be a user id string, like "4" (${ID_RULE})` })
   @ArrayUnique({ message: 'approverIds must not name the same user twice' })
@@ -55,8 +55,8 @@ export class DecisionDto {
   @IsIn(DECISIONS, { message: 'decision must be approve or reject' })
   decision!: ApprovalDecision;
 
-  @ApiPropertyOptional({ maxLength: 1000 })
-  @IsOptional() @IsString() @MaxLength(1000)
+  @ApiPropertyOptional({ maxLength: L.commentMaxLength })
+  @IsOptional() @IsString() @MaxLength(L.commentMaxLength)
   comment?: string;
 
   @ApiProperty({ description: 'The version you read; a stale one is refused with 409' })

@@ -1,14 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ROLES, type Role } from '@herald/contracts';
+import { ROLES, USER_LIMITS as L, USERNAME_PATTERN, type Role } from '@herald/contracts';
+import { IsNotBlank } from '@herald/common';
 
 export class LoginDto {
-  @ApiProperty({ example: 'alice' })
-  @IsString() @MinLength(1) @MaxLength(64)
+  @ApiProperty({ example: 'alice', maxLength: L.usernameMaxLength })
+  @IsString() @MinLength(1) @MaxLength(L.usernameMaxLength)
   username!: string;
 
-  @ApiProperty({ example: 'herald-demo' })
-  @IsString() @MinLength(1) @MaxLength(128)
+  @ApiProperty({ example: 'herald-demo', maxLength: L.passwordMaxLength })
+  @IsString() @MinLength(1) @MaxLength(L.passwordMaxLength)
   password!: string;
 }
 
@@ -20,15 +21,15 @@ export class RefreshDto {
 
 export class CreateUserDto {
   @ApiProperty({ example: 'frank', description: '3-64 letters, digits, _ . or -; unique regardless of case' })
-  @IsString() @Matches(/^[A-Za-z0-9_.-]{3,64}$/, { message: 'username must be 3-64 letters, digits, _ . or -' })
+  @IsString() @Matches(USERNAME_PATTERN, { message: `username must be ${L.usernameMinLength}-${L.usernameMaxLength} letters, digits, _ . or -` })
   username!: string;
 
-  @ApiProperty({ minLength: 8, maxLength: 128 })
-  @IsString() @MinLength(8) @MaxLength(128)
+  @ApiProperty({ minLength: L.passwordMinLength, maxLength: L.passwordMaxLength })
+  @IsString() @MinLength(L.passwordMinLength) @MaxLength(L.passwordMaxLength)
   password!: string;
 
   @ApiPropertyOptional({ example: 'Frank Li' })
-  @IsOptional() @IsString() @MaxLength(128) @Matches(/\S/, { message: 'displayName must not be blank' })
+  @IsOptional() @IsString() @MaxLength(L.displayNameMaxLength) @IsNotBlank()
   displayName?: string;
 
   @ApiProperty({ enum: ROLES, isArray: true })
@@ -38,7 +39,7 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional()
-  @IsOptional() @IsString() @MaxLength(128) @Matches(/\S/, { message: 'displayName must not be blank' })
+  @IsOptional() @IsString() @MaxLength(L.displayNameMaxLength) @IsNotBlank()
   displayName?: string;
 
   @ApiPropertyOptional({ enum: ROLES, isArray: true })
@@ -49,7 +50,7 @@ export class UpdateUserDto {
   @IsOptional() @IsBoolean()
   disabled?: boolean;
 
-  @ApiPropertyOptional({ minLength: 8, maxLength: 128 })
-  @IsOptional() @IsString() @MinLength(8) @MaxLength(128)
+  @ApiPropertyOptional({ minLength: L.passwordMinLength, maxLength: L.passwordMaxLength })
+  @IsOptional() @IsString() @MinLength(L.passwordMinLength) @MaxLength(L.passwordMaxLength)
   password?: string;
 }

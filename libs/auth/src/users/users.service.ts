@@ -78,7 +78,7 @@ export class UsersService {
   }
 
   private usernameTaken(username: string): ConflictException {
-    return new ConflictException(`The username "${username}" is taken (usernames are case-insensitive).`);
+    return new ConflictException({ message: `The username "${username}" is taken (usernames are case-insensitive).`, code: 'username_taken' });
   }
 
   /**
@@ -108,7 +108,7 @@ export class UsersService {
         // Row locks alone let two admins demote each other at once; serialise every "admin lost" check.
         await manager.query('SELECT pg_advisory_xact_lock($1)', [LAST_ADMIN_LOCK_KEY]);
         const [{ n }] = await manager.query(`SELECT count(*)::int AS n FROM users WHERE 'admin' = ANY(roles) AND NOT disabled`);
-        if (n <= 1) throw new ConflictException('This is the last active admin; make another user admin first.');
+        if (n <= 1) throw new ConflictException({ message: 'This is the last active admin; make another user admin first.', code: 'last_admin' });
       }
       if (passwordHash !== undefined) {
         patch.passwordHash = passwordHash;

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { FieldProblem } from '@herald/contracts';
 // Deep imports: these files import nothing, while the @herald/database barrel imports @herald/common.
 import { isDatabaseBusyError, isDatabaseUnavailableError } from '@herald/database/connection-errors';
 import { safeError } from '@herald/database/log-serializers';
@@ -10,6 +11,8 @@ import { loggedPath, requestIdOf } from './request-id';
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** One warning per this many ms while the database is away, not one per request. */
 const UNAVAILABLE_LOG_INTERVAL_MS = 5000;
+/** The field a sentence starts with: `to.userIds: …`, `items.0: …`. */
+const FIELD_PREFIX = /^([A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*): /;
 
 interface BodyParserError {
   type?: string;
@@ -19,7 +22,7 @@ interface BodyParserError {
 }
 
 /**
- * Turns every error into `{statusCode, error, message}`. Body-parser failures (too large,
+ * Turns every error into `{statusCode, error, message, code, requestId}` (400s also `{field, rule, limit, errors}`). Body-parser failures (too large,
  * malformed JSON) become 413/400; a database that cannot be reached, or is too busy to take a lock in
  * time, is 503 with Retry-After; anything unexpected is logged and answered 500 without details.
  * Errors are logged through safeError: never a query's parameters.
@@ -61,10 +64,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
-      if (typeof response === 'string') return { status, body: errorBody(status, response) };
-      const r = response as { message?: string | string[]; code?: string };
+      if (typeof response === 'string') return { status, body: status === 400 ? this.badRequest(response) : errorBody(status, response) };
+      const r = response as { message?: string | string[]; code?: string; errors?: FieldProblem[] };
       const message = Array.isArray(r.message) ? r.message.join('; ') : (r.message ?? exception.message);
-      return { status, body: errorBody(status, message, r.code) };
+      if (status === 400 && !r.errors) return { status, body: this.badRequest(message, r.code) };
+      return { status, body: errorBody(status, message, r.code, r.errors) };
     }
     const parsedRaw = this.describeBodyParser(exception);
     if (parsedRaw) return parsedRaw;
@@ -81,7 +85,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return { status: 503, retryAfter: 1, body: errorBody(503, 'The database is busy; retry in a moment.', 'database_busy') };
     }
     this.log.error({ err: safeError(exception) }, 'unhandled error');
-    return { status: 500, body: errorBody(500, 'Internal server error.') };
+    return { status: 500, body: errorBody(500, 'Internal server error.', 'internal_error') };
+  }
+
+  /** A 400 thrown as a sentence: "items.0: qty × unitPrice exceeds …" still names its field for programs. */
+  private badRequest(message: string, code?: string): ReturnType<typeof errorBody> {
+    const field = FIELD_PREFIX.exec(message)?.[1];
+    if (!field) return errorBody(400, message, code);
+    return errorBody(400, message, code ?? 'validation_failed', [{ field, message }]);
   }
 
   private logUnavailable(exception: unknown): void {
@@ -96,10 +107,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private describeBodyParser(error: unknown): { status: number; body: ReturnType<typeof errorBody> } | undefined {
     const parser = error as BodyParserError | undefined;
     if (parser?.type === 'entity.too.large') {
-      return { status: 413, body: errorBody(413, `The request body is larger than the limit of ${parser.limit} bytes.`) };
+      return { status: 413, body: errorBody(413, `The request body is larger than the limit of ${parser.limit} bytes.`, 'payload_too_large') };
     }
     if (parser?.type === 'entity.parse.failed') {
-      return { status: 400, body: errorBody(400, 'The request body is not valid JSON.') };
+      return { status: 400, body: errorBody(400, 'The request body is not valid JSON.', 'invalid_json') };
     }
     if ((typeof parser?.type === 'string' && parser.type.startsWith('encoding.')) || parser?.type === 'charset.unsupported') {
       return { status: 415, body: errorBody(415, 'Unsupported request encoding; send UTF-8 JSON.') };

@@ -67,7 +67,7 @@ export class OutboxAdminService {
     const row = await this.db.transaction(async (m) => {
       const [current]: Array<{ parked: boolean }> = await m.query(`SELECT parked_at IS NOT NULL AS parked FROM outbox WHERE id = $1 FOR UPDATE`, [id]);
       if (!current) throw new NotFoundException(`No outbox event with id ${id}.`);
-      if (!current.parked) throw new ConflictException(`Outbox event ${id} is not parked; only parked events can be requeued.`);
+      if (!current.parked) throw new ConflictException({ message: `Outbox event ${id} is not parked; only parked events can be requeued.`, code: 'not_parked' });
       const [changed]: Row[] = await m.query(
         `WITH changed AS (
            UPDATE outbox SET parked_at = NULL, parked_reason = NULL, next_attempt_at = NULL WHERE id = $1

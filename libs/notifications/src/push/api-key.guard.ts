@@ -25,7 +25,7 @@ export class ApiKeyGuard implements CanActivate {
       throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'Send an API key in the X-Api-Key header.' }, HttpStatus.UNAUTHORIZED);
     }
     const caller = await this.keys.verify(presented);
-    if (!caller) throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'Unknown or revoked API key.' }, HttpStatus.UNAUTHORIZED);
+    if (!caller) throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'Unknown or revoked API key.', code: 'invalid_api_key' }, HttpStatus.UNAUTHORIZED);
     const rate = await this.counters.increment(`key-${caller.id}`, 1000, this.config.PUSH_RATE_PER_SECOND, 1000, 'push');
     if (rate.isBlocked) {
       context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(Math.max(1, rate.timeToBlockExpire)));

@@ -14,7 +14,7 @@ import {
   ValidateNested,
   ValidationOptions,
 } from 'class-validator';
-import { isValidId } from '@herald/contracts';
+import { isValidId, PUSH_LIMITS as L } from '@herald/contracts';
 import { ID_RULE, IsHeraldId } from '@herald/common';
 import { ROOM_PATTERN } from '../rooms';
 
@@ -65,23 +65,23 @@ export class PushDto {
 
   @ApiProperty({ example: 'payment.received', description: 'entity.verb, lower case' })
   @IsString() @Matches(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, { message: 'type must look like entity.verb (lower case, e.g. payment.received)' })
-  @MaxLength(64)
+  @MaxLength(L.typeMaxLength)
   type!: string;
 
-  @ApiProperty({ maxLength: 200 })
-  @IsString() @MinLength(1) @MaxLength(200)
+  @ApiProperty({ maxLength: L.titleMaxLength })
+  @IsString() @MinLength(1) @MaxLength(L.titleMaxLength)
   title!: string;
 
-  @ApiPropertyOptional({ maxLength: 2000 })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @ApiPropertyOptional({ maxLength: L.bodyMaxLength })
+  @IsOptional() @IsString() @MaxLength(L.bodyMaxLength)
   body?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { invoice: 'INV-2026-0042', amount: '1200.00' }, description: `Free JSON object, at most ${MAX_PUSH_DATA_BYTES} bytes` })
   @IsOptional() @IsObject()
   data?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ maxLength: 200, description: 'The same key twice creates one notification and answers the same' })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200)
+  @ApiPropertyOptional({ maxLength: L.idempotencyKeyMaxLength, description: 'The same key twice creates one notification and answers the same' })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(L.idempotencyKeyMaxLength)
   idempotencyKey?: string;
 }
 

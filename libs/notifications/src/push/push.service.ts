@@ -76,7 +76,7 @@ export class PushService {
         );
         if (previous) {
           if (previous.request_hash !== requestHash) {
-            throw new ConflictException('This idempotencyKey was already used with a different request; use a new key.');
+            throw new ConflictException({ message: 'This idempotencyKey was already used with a different request; use a new key.', code: 'idempotency_conflict' });
           }
           return { response: previous.response, created: false };
         }

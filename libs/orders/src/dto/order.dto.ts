@@ -8,33 +8,31 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { ORDER_STATUSES, type OrderStatus } from '@herald/contracts';
-import { ID_RULE, IsHeraldId, IsMoney } from '@herald/common';
+import { ORDER_LIMITS as L, ORDER_STATUSES, type OrderStatus } from '@herald/contracts';
+import { ID_RULE, IsHeraldId, IsMoney, IsNotBlank } from '@herald/common';
 import { ORDER_TRANSITION_TARGETS, type OrderTransitionTarget } from '@herald/contracts';
 
-export const MAX_ITEMS = 200;
-export const MAX_QTY = 1_000_000;
-
-const NOT_BLANK = /\S/;
+// The limits live in @herald/contracts (ORDER_LIMITS), which the web form reads too.
+export const MAX_ITEMS = L.itemsMax;
+export const MAX_QTY = L.qtyMax;
 
 export class OrderItemInput {
-  @ApiProperty({ example: 'SKU-1001' })
-  @IsString() @MinLength(1) @MaxLength(64) @Matches(NOT_BLANK, { message: 'sku must not be blank' })
+  @ApiProperty({ example: 'SKU-1001', maxLength: L.skuMaxLength })
+  @IsString() @MinLength(1) @MaxLength(L.skuMaxLength) @IsNotBlank()
   sku!: string;
 
-  @ApiProperty({ example: 'Blue widget' })
-  @IsString() @MinLength(1) @MaxLength(200) @Matches(NOT_BLANK, { message: 'name must not be blank' })
+  @ApiProperty({ example: 'Blue widget', maxLength: L.itemNameMaxLength })
+  @IsString() @MinLength(1) @MaxLength(L.itemNameMaxLength) @IsNotBlank()
   name!: string;
 
-  @ApiProperty({ minimum: 1, maximum: MAX_QTY, example: 3 })
-  @IsInt() @Min(1) @Max(MAX_QTY)
+  @ApiProperty({ minimum: L.qtyMin, maximum: L.qtyMax, example: 3 })
+  @IsInt() @Min(L.qtyMin) @Max(L.qtyMax)
   qty!: number;
 
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'number' }], example: '19.90', description: 'At most two decimals, ≥ 0' })
@@ -43,30 +41,30 @@ export class OrderItemInput {
 }
 
 export class CreateOrderDto {
-  @ApiProperty({ example: 'ACME GmbH', maxLength: 200 })
-  @IsString() @MinLength(1) @MaxLength(200) @Matches(NOT_BLANK, { message: 'customer must not be blank' })
+  @ApiProperty({ example: 'ACME GmbH', maxLength: L.customerMaxLength })
+  @IsString() @MinLength(1) @MaxLength(L.customerMaxLength) @IsNotBlank()
   customer!: string;
 
-  @ApiProperty({ type: [OrderItemInput], minItems: 1, maxItems: MAX_ITEMS })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_ITEMS) @ValidateNested({ each: true }) @Type(() => OrderItemInput)
+  @ApiProperty({ type: [OrderItemInput], minItems: L.itemsMin, maxItems: L.itemsMax })
+  @IsArray() @ArrayMinSize(L.itemsMin) @ArrayMaxSize(L.itemsMax) @ValidateNested({ each: true }) @Type(() => OrderItemInput)
   items!: OrderItemInput[];
 
-  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true, example: 'Deliver before noon' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @ApiPropertyOptional({ type: String, maxLength: L.noteMaxLength, nullable: true, example: 'Deliver before noon' })
+  @IsOptional() @IsString() @MaxLength(L.noteMaxLength)
   note?: string | null;
 }
 
 export class UpdateOrderDto {
-  @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) @Matches(NOT_BLANK, { message: 'customer must not be blank' })
+  @ApiPropertyOptional({ maxLength: L.customerMaxLength })
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(L.customerMaxLength) @IsNotBlank()
   customer?: string;
 
-  @ApiPropertyOptional({ type: [OrderItemInput], minItems: 1, maxItems: MAX_ITEMS })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_ITEMS) @ValidateNested({ each: true }) @Type(() => OrderItemInput)
+  @ApiPropertyOptional({ type: [OrderItemInput], minItems: L.itemsMin, maxItems: L.itemsMax })
+  @IsOptional() @IsArray() @ArrayMinSize(L.itemsMin) @ArrayMaxSize(L.itemsMax) @ValidateNested({ each: true }) @Type(() => OrderItemInput)
   items?: OrderItemInput[];
 
-  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true, description: 'null clears the note' })
-  @IsOptional() @IsString() @MaxLength(2000)
+  @ApiPropertyOptional({ type: String, maxLength: L.noteMaxLength, nullable: true, description: 'null clears the note' })
+  @IsOptional() @IsString() @MaxLength(L.noteMaxLength)
   note?: string | null;
 
   @ApiProperty({ description: 'The version you read; a stale one is refused with 409' })
