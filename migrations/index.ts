@@ -5,6 +5,7 @@ import { CreateApprovals1763800000000 } from './1763800000000-CreateApprovals';
 import { OutboxRetrySchedule1764600000000 } from './1764600000000-OutboxRetrySchedule';
 import { StreamTicketSessions1764610000000 } from './1764610000000-StreamTicketSessions';
 import { NotificationActor1764700000000 } from './1764700000000-NotificationActor';
+import { DurableTimersAndApprovalPolicies1764720000000 } from './1764720000000-DurableTimersAndApprovalPolicies';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   OutboxRetrySchedule1764600000000,
   StreamTicketSessions1764610000000,
   NotificationActor1764700000000,
+  DurableTimersAndApprovalPolicies1764720000000,
 ];

@@ -6,6 +6,7 @@ import type { ApprovalDecision, ApprovalDto, ApproverOption, ApprovalEventPayloa
 import { DomainEvents } from '@herald/notifications';
 import { decodeCursor, encodeCursor, formatCents, parseCents } from '@herald/common';
 import { ApprovalEntity, ApprovalStepEntity } from './approval.entity';
+import { ApprovalTimers } from './approval-timers';
 import { displayNames, eventApproval, LoadedApproval, stepsOf, toApprovalDtos } from './approval-views';
 import { CreateApprovalDto, ListApprovalsQuery } from './dto/approval.dto';
 
@@ -37,6 +38,7 @@ export class ApprovalsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly events: DomainEvents,
+    private readonly timers: ApprovalTimers,
   ) {}
 
   async submit(actor: AuthUser, input: CreateApprovalDto): Promise<ApprovalDto> {
@@ -52,6 +54,7 @@ export class ApprovalsService {
       );
       const dto = await this.dto(manager, saved.id);
       await this.record(manager, 'approval.submitted', actor, dto, {});
+      await this.timers.armCurrentStep(manager, dto);
       return dto;
     });
   }
@@ -87,6 +90,9 @@ export class ApprovalsService {
       const dto = await this.dto(manager, id);
       const type: ApprovalEventType = reject ? 'approval.rejected' : last ? 'approval.approved' : 'approval.step_approved';
       await this.record(manager, type, actor, dto, { decision: input.decision, comment: input.comment ?? null, stepApproverId: step.approverId });
+      // The decided step's reminder and escalation go with the decision; the next step, if any, starts waiting now.
+      await this.timers.disarm(manager, id);
+      await this.timers.armCurrentStep(manager, dto);
       return dto;
     });
   }
@@ -103,6 +109,7 @@ export class ApprovalsService {
       await manager.getRepository(ApprovalStepEntity).update({ approvalId: id, status: In(['pending', 'waiting']) }, { status: 'skipped' });
       const dto = await this.dto(manager, id);
       await this.record(manager, 'approval.withdrawn', actor, dto, { stepApproverId: waitingFor.approverId });
+      await this.timers.disarm(manager, id);
       return dto;
     });
   }

@@ -78,6 +78,33 @@ export interface ApprovalEventPayload {
   actor: { id: string; displayName: string };
 }
 
+/** Sent by Herald itself when a step has waited too long (durable timers set from the kind's approval policy). */
+export const APPROVAL_TIMER_EVENTS = ['approval.reminder', 'approval.escalated'] as const;
+export type ApprovalTimerEventType = (typeof APPROVAL_TIMER_EVENTS)[number];
+
+/** Who hears `approval.escalated` besides the applicant: every admin, or the listed users. */
+export type EscalationTarget = 'admins' | { userIds: string[] };
+
+/** `approval.reminder` / `approval.escalated`: no actor (nobody acted; the step waited), the step that waits and for how long. */
+export interface ApprovalTimerEventPayload {
+  approval: ApprovalEventPayload['approval'];
+  step: { position: number; approverId: string; approverName: string; waitingSince: string };
+  /** The policy's delay that elapsed, in seconds (remindAfter or escalateAfter). */
+  waitedSeconds: number;
+  /** approval.escalated only. */
+  escalateTo?: EscalationTarget;
+}
+
+/** `GET|PUT /api/admin/approval-policies/:kind`: delays in seconds from the moment a step starts waiting; null disables. */
+export interface ApprovalPolicyDto {
+  kind: ApprovalKind;
+  remindAfter: number | null;
+  escalateAfter: number | null;
+  escalateTo: EscalationTarget;
+  /** Null while the kind has never been set (the defaults: nothing reminds, nothing escalates). */
+  updatedAt: string | null;
+}
+
 /**
  * Someone who may be chosen as an approver (an active manager or admin), as a submit form lists
  * them: `GET /api/approvals/approvers` (any signed-in user; the web UI falls back to typed ids without it).

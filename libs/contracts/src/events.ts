@@ -1,9 +1,20 @@
-import type { ApprovalDecision, ApprovalEventPayload, ApprovalEventType, ApprovalKind, ApprovalStatus } from './approvals';
+import type {
+  ApprovalDecision,
+  ApprovalEventPayload,
+  ApprovalEventType,
+  ApprovalKind,
+  ApprovalStatus,
+  ApprovalTimerEventPayload,
+  ApprovalTimerEventType,
+  EscalationTarget,
+} from './approvals';
 import type { Notification } from './notifications';
 import type { OrderEventPayload, OrderEventType, OrderStatus } from './orders';
 
 /** Every domain event name, with the payload its outbox row carries. */
-export type DomainEventMap = { [K in OrderEventType]: OrderEventPayload } & { [K in ApprovalEventType]: ApprovalEventPayload };
+export type DomainEventMap = { [K in OrderEventType]: OrderEventPayload } & { [K in ApprovalEventType]: ApprovalEventPayload } & {
+  [K in ApprovalTimerEventType]: ApprovalTimerEventPayload;
+};
 export type DomainEventType = keyof DomainEventMap;
 
 /** `notification.data` of an order notification: enough to render it without another request. */
@@ -44,8 +55,32 @@ export interface ApprovalNotificationData {
   link: string;
 }
 
+/** `notification.data` of `approval.reminder` / `approval.escalated`: the approval, the step that waits, and for how long. */
+export interface ApprovalTimerNotificationData {
+  approvalId: string;
+  kind: ApprovalKind;
+  title: string;
+  amount: string | null;
+  status: ApprovalStatus;
+  applicantId: string;
+  applicantName: string;
+  currentStep: number;
+  stepCount: number;
+  currentApproverId: string | null;
+  approverId: string;
+  approverName: string;
+  waitingSince: string;
+  waitedSeconds: number;
+  /** approval.escalated only; null for reminders. */
+  escalateTo: EscalationTarget | null;
+  /** Path of the approval in the web UI: `/approvals/<id>`. */
+  link: string;
+}
+
 /** Notification type → the shape of its `data`. Pushes from other systems carry their own free `data`. */
-export type NotificationDataMap = { [K in OrderEventType]: OrderNotificationData } & { [K in ApprovalEventType]: ApprovalNotificationData };
+export type NotificationDataMap = { [K in OrderEventType]: OrderNotificationData } & { [K in ApprovalEventType]: ApprovalNotificationData } & {
+  [K in ApprovalTimerEventType]: ApprovalTimerNotificationData;
+};
 
 /** A notification of a known domain type, with its `data` typed. */
 export type DomainNotification<K extends DomainEventType = DomainEventType> = Notification<NotificationDataMap[K]> & { type: K };

@@ -16,3 +16,5 @@ export * from './live/live-session';
 export * from './live/live-sessions.service';
 export * from './live/live-transport';
 export * from './stream/stream-tickets.service';
+export * from './timers/timers.service';
+export * from './timers/timer-runner.service';

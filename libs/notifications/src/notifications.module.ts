@@ -21,6 +21,8 @@ import { LiveSessions } from './live/live-sessions.service';
 import { Signals } from './signals';
 import { StreamController } from './stream/stream.controller';
 import { StreamTicketsService } from './stream/stream-tickets.service';
+import { TimerRunner } from './timers/timer-runner.service';
+import { Timers } from './timers/timers.service';
 
 /** Outbox, dispatcher, audience rules, inbox, the live feed and live sessions. Domains import it for DomainEvents. */
 @Module({
@@ -43,7 +45,9 @@ import { StreamTicketsService } from './stream/stream-tickets.service';
     StreamTicketsService,
     OutboxAdminService,
     LiveSessions,
+    Timers,
+    TimerRunner,
   ],
-  exports: [DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService, LiveSessions],
+  exports: [Timers, DomainEvents, NotificationStore, NotificationFeed, InboxService, Signals, ApiKeysService, LiveSessions],
 })
 export class NotificationsModule {}

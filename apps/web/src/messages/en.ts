@@ -146,6 +146,8 @@ export const en = {
   'n.approval.approved': 'Approved: {title}',
   'n.approval.rejected': 'Rejected: {title}',
   'n.approval.withdrawn': 'Withdrawn: {title}',
+  'n.approval.reminder': 'Waiting for your decision: {title}',
+  'n.approval.escalated': 'Escalated, still waiting: {title}',
   'error.network': 'The server cannot be reached. Check your connection and try again.',
   // Admin screens (issue 9 point 8)
   'admin.nav': 'Admin',

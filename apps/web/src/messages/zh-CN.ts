@@ -148,6 +148,8 @@ export const zh: Record<MessageKey, string> = {
   'n.approval.approved': '已批准：{title}',
   'n.approval.rejected': '已驳回：{title}',
   'n.approval.withdrawn': '已撤回：{title}',
+  'n.approval.reminder': '催办：{title}',
+  'n.approval.escalated': '审批超时已升级：{title}',
   'error.network': '无法连接服务器，请检查网络后重试。',
   // 管理页面（issue 9 point 8）
   'admin.nav': '管理',

@@ -1,4 +1,4 @@
-import type { ApprovalEventPayload, OrderEventPayload, OrderStatus } from '@herald/contracts';
+import type { ApprovalEventPayload, ApprovalTimerEventPayload, EscalationTarget, OrderEventPayload, OrderStatus } from '@herald/contracts';
 import { AUDIENCE_RULES, audienceFor, MAX_TITLE, NoAudienceRuleError } from './audience-rules';
 
 const order = (status: OrderStatus, previousStatus?: OrderStatus): OrderEventPayload => ({
@@ -14,6 +14,13 @@ const approval = (over: Partial<ApprovalEventPayload['approval']> = {}, extra: P
   },
   actor: { id: '4', displayName: 'Carol' },
   ...extra,
+});
+
+const waited = (escalateTo?: EscalationTarget): ApprovalTimerEventPayload => ({
+  approval: approval().approval,
+  step: { position: 0, approverId: '4', approverName: 'Carol', waitingSince: '2026-12-02T08:00:00.000Z' },
+  waitedSeconds: 3600,
+  ...(escalateTo ? { escalateTo } : {}),
 });
 
 /** The "who hears what" table, row by row. */
@@ -43,6 +50,20 @@ describe('audience rules', () => {
     expect(audienceFor(type, payload).rooms.sort()).toEqual([...rooms].sort());
   });
 
+  it.each([
+    ['approval.reminder', waited(), ['user:4']],
+    ['approval.escalated', waited('admins'), ['user:5', 'role:admin']],
+    ['approval.escalated', waited({ userIds: ['3', '6'] }), ['user:5', 'user:3', 'user:6']],
+  ] as const)('%s reaches the waiting approver, or the escalation target and the applicant', (type, payload, rooms) => {
+    expect(audienceFor(type, payload).rooms.sort()).toEqual([...rooms].sort());
+  });
+
+  it('a reminder or escalation has no actor, so nobody gets it already read', () => {
+    const a = audienceFor('approval.escalated', waited('admins'));
+    expect(a).toMatchObject({ actorId: null, readBy: [] });
+    expect(a.data).toMatchObject({ approverId: '4', approverName: 'Carol', waitedSeconds: 3600, escalateTo: 'admins', link: '/approvals/9' });
+  });
+
   it('carries what a UI needs to render the notification, with a link', () => {
     expect(audienceFor('order.paid', order('paid', 'created')).data).toMatchObject({ number: 'SO-2026-000007', customer: 'ACME', total: '12.50', status: 'paid', link: '/orders/7' });
     expect(audienceFor('approval.rejected', approval({ status: 'rejected' }, { decision: 'reject', comment: 'too dear' })).data).toMatchObject({
@@ -56,12 +77,6 @@ describe('audience rules', () => {
     expect(new Set(long.rooms).size).toBe(long.rooms.length);
   });
 
-  it('names the missing rule for an unknown event type', () => {
-    expect(() => audienceFor('invoice.sent', {})).toThrow(NoAudienceRuleError);
-    expect(() => audienceFor('toString', {})).toThrow(/No audience rule for event type "toString"/);
-    expect(Object.keys(AUDIENCE_RULES)).toHaveLength(11);
-  });
-});
   it('gives the actor their own notification already read, whatever the event, and no one else', () => {
     const created = audienceFor('order.created', order('created'));
     expect(created).toMatchObject({ actorId: '6', readBy: ['6'] });
@@ -71,3 +86,9 @@ describe('audience rules', () => {
     expect(audienceFor('order.paid', { ...order('paid', 'created'), actor: { id: 'cron', displayName: 'Nightly' } })).toMatchObject({ actorId: null, readBy: [] });
   });
 
+  it('names the missing rule for an unknown event type', () => {
+    expect(() => audienceFor('invoice.sent', {})).toThrow(NoAudienceRuleError);
+    expect(() => audienceFor('toString', {})).toThrow(/No audience rule for event type "toString"/);
+    expect(Object.keys(AUDIENCE_RULES)).toHaveLength(13);
+  });
+});

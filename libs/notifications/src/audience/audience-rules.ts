@@ -3,6 +3,8 @@ import {
   Rooms,
   type ApprovalEventPayload,
   type ApprovalNotificationData,
+  type ApprovalTimerEventPayload,
+  type ApprovalTimerNotificationData,
   type DomainEventMap,
   type DomainEventType,
   type OrderEventPayload,
@@ -15,7 +17,7 @@ export interface Audience {
   title: string;
   body: string;
   /** Everything a UI needs to render it without another request, including `link`. */
-  data: OrderNotificationData | ApprovalNotificationData;
+  data: OrderNotificationData | ApprovalNotificationData | ApprovalTimerNotificationData;
   source: string;
   /** The user whose action caused the event, when it was a user. */
   actorId: string | null;
@@ -78,6 +80,38 @@ const approval = (title: (p: ApprovalEventPayload) => string, rooms: (p: Approva
 
 const userRoom = (id: string | null | undefined) => (id ? Rooms.user(id) : null);
 
+/** Reminders and escalations have no actor: the step waited. Only the people the rule names hear them (not the approvals room). */
+const waited = (title: (p: ApprovalTimerEventPayload) => string, rooms: (p: ApprovalTimerEventPayload) => string[]): Rule<ApprovalTimerEventPayload> =>
+  (p) => ({
+    rooms: rooms(p),
+    title: title(p),
+    body: [p.approval.kind, p.approval.amount, p.approval.applicantName].filter(Boolean).join(' · '),
+    data: {
+      approvalId: p.approval.id,
+      kind: p.approval.kind,
+      title: p.approval.title,
+      amount: p.approval.amount,
+      status: p.approval.status,
+      applicantId: p.approval.applicantId,
+      applicantName: p.approval.applicantName,
+      currentStep: p.approval.currentStep,
+      stepCount: p.approval.stepCount,
+      currentApproverId: p.approval.currentApproverId,
+      approverId: p.step.approverId,
+      approverName: p.step.approverName,
+      waitingSince: p.step.waitingSince,
+      waitedSeconds: p.waitedSeconds,
+      escalateTo: p.escalateTo ?? null,
+      link: `/approvals/${p.approval.id}`,
+    },
+    source: 'approvals',
+  });
+
+const escalationRooms = (p: ApprovalTimerEventPayload): string[] => {
+  const target = p.escalateTo ?? 'admins';
+  return [Rooms.user(p.approval.applicantId), ...(target === 'admins' ? [Rooms.role('admin')] : target.userIds.map((id) => Rooms.user(id)))];
+};
+
 /**
  * Who hears what: one entry per domain event type. This table is the single place to read and
  * change audiences; every room listed receives the notification once (a user in several of them
@@ -105,6 +139,8 @@ export const AUDIENCE_RULES: { [K in DomainEventType]: Rule<DomainEventMap[K]> }
     (p) => `Withdrawn: ${p.approval.title}`,
     (p) => [userRoom(p.stepApproverId ?? p.approval.currentApproverId)],
   ),
+  'approval.reminder': waited((p) => `Waiting for your decision: ${p.approval.title}`, (p) => [Rooms.user(p.step.approverId)]),
+  'approval.escalated': waited((p) => `Escalated: ${p.approval.title}`, escalationRooms),
 };
 
 /**
