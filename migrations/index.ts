@@ -4,6 +4,7 @@ import { CreateOrders1763790000000 } from './1763790000000-CreateOrders';
 import { CreateApprovals1763800000000 } from './1763800000000-CreateApprovals';
 import { OutboxRetrySchedule1764600000000 } from './1764600000000-OutboxRetrySchedule';
 import { StreamTicketSessions1764610000000 } from './1764610000000-StreamTicketSessions';
+import { StreamTicketSessionIds1764710000000 } from './1764710000000-StreamTicketSessionIds';
 import { NotificationActor1764700000000 } from './1764700000000-NotificationActor';
 import { DurableTimersAndApprovalPolicies1764720000000 } from './1764720000000-DurableTimersAndApprovalPolicies';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   CreateApprovals1763800000000,
   OutboxRetrySchedule1764600000000,
   StreamTicketSessions1764610000000,
+  StreamTicketSessionIds1764710000000,
   NotificationActor1764700000000,
   DurableTimersAndApprovalPolicies1764720000000,
 ];

@@ -1,4 +1,5 @@
 import { startTestServer, TestServer } from './support/server';
+import { spentLongAgo } from './support/sessions';
 
 /** Login, `me`, refresh rotation with reuse detection, and logout, over real HTTP on a real PostgreSQL. */
 describe('auth', () => {
@@ -74,10 +75,11 @@ describe('auth', () => {
       expect((await me(third.body.accessToken)).status).toBe(200);
     });
 
-    it('treats reuse of a spent token as theft: 401, and the whole family and its access tokens die', async () => {
+    it('treats reuse of a spent token (past the grace of two tabs racing) as theft: 401, and the whole family and its access tokens die', async () => {
       const first = await server.login('dave');
       const second = await refresh(first.refreshToken);
       expect(second.status).toBe(200);
+      await spentLongAgo(server, first.user.id);
 
       const reuse = await refresh(first.refreshToken);
       expect(reuse.status).toBe(401);
@@ -95,12 +97,14 @@ describe('auth', () => {
       expect((await me(again.accessToken)).status).toBe(200);
     });
 
-    it('lets exactly one of several concurrent refreshes with one token win', async () => {
+    it('lets exactly one of several concurrent refreshes with one token win; the others are told they raced and nothing is revoked', async () => {
       const { refreshToken } = await server.login('erin');
       const results = await Promise.all(Array.from({ length: 5 }, () => refresh(refreshToken)));
       const statuses = results.map((r) => r.status).sort();
-      expect(statuses).toEqual([200, 401, 401, 401, 401]);
-      for (const r of results.filter((x) => x.status === 401)) expect(r.body.code).toBe('invalid_token');
+      expect(statuses).toEqual([200, 409, 409, 409, 409]);
+      for (const r of results.filter((x) => x.status === 409)) expect(r.body.code).toBe('refresh_token_raced');
+      const winner = results.find((r) => r.status === 200)!;
+      expect((await refresh(winner.body.refreshToken)).status).toBe(200);
     });
 
     it('refuses an unknown refresh token with 401 and leaves other sessions alone', async () => {
@@ -113,10 +117,21 @@ describe('auth', () => {
   });
 
   describe('logout', () => {
-    it('answers 204, revokes the refresh tokens and refuses the access token afterwards', async () => {
+    it('answers 204 and ends this session only: its tokens are refused, the other session goes on', async () => {
       const session = await server.login('erin');
       const other = await server.login('erin');
       const res = await server.request('POST', '/api/auth/logout', { token: session.accessToken });
+      expect(res.status).toBe(204);
+      expect((await me(session.accessToken)).status).toBe(401);
+      expect((await refresh(session.refreshToken)).status).toBe(401);
+      expect((await me(other.accessToken)).status).toBe(200);
+      expect((await refresh(other.refreshToken)).status).toBe(200);
+    });
+
+    it('logout-all answers 204, revokes every refresh token and refuses every access token afterwards', async () => {
+      const session = await server.login('erin');
+      const other = await server.login('erin');
+      const res = await server.request('POST', '/api/auth/logout-all', { token: session.accessToken });
       expect(res.status).toBe(204);
       expect((await me(session.accessToken)).status).toBe(401);
       expect((await me(other.accessToken)).status).toBe(401);

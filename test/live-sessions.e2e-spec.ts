@@ -54,12 +54,12 @@ describe('live sessions: one set of session rules for sockets and SSE, across in
     const reason = closedReason(socket);
     const gone = disconnected(socket);
     expect((await a.request('POST', '/api/auth/logout', { token: carol.accessToken })).status).toBe(204);
-    expect(await reason).toBe('session_revoked');
+    expect(await reason).toBe('signed_out');
     expect(await gone).toBe('io server disconnect');
     await stream.waitFor(() => stream.isEnded(), 5000);
     const last = stream.events.at(-1)!;
     expect(last.event).toBe('session.closed');
-    expect(JSON.parse(last.data!)).toMatchObject({ reason: 'session_revoked' });
+    expect(JSON.parse(last.data!)).toMatchObject({ reason: 'signed_out' });
   });
 
   maybe('a user demoted on A stops receiving the old role’s room on an SSE stream on B, and gets the new one', async () => {
@@ -247,9 +247,9 @@ describe('live sessions over Redis, while Redis is down', () => {
     const closed = closedReason(socket);
     const started = Date.now();
     expect((await a!.request('POST', '/api/auth/logout', { token: carol.accessToken })).status).toBe(204);
-    expect(await closed).toBe('session_revoked');
+    expect(await closed).toBe('signed_out');
     await stream.waitFor(() => stream.isEnded(), 5000);
-    expect(JSON.parse(stream.events.at(-1)!.data!)).toMatchObject({ reason: 'session_revoked' });
+    expect(JSON.parse(stream.events.at(-1)!.data!)).toMatchObject({ reason: 'signed_out' });
     expect(Date.now() - started).toBeLessThan(5000); // not waiting for Redis to come back
   }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
+import { spentLongAgo } from './support/sessions';
 import { connectSocket, sleep, TestSocket } from './support/sockets';
 
 const disconnected = (s: TestSocket) => new Promise<string>((resolve) => s.socket.once('disconnect', resolve));
@@ -95,6 +96,7 @@ describe('sockets obey the token and session lifetime', () => {
       const gone = disconnected(s);
       const first = await longServer.request('POST', '/api/auth/refresh', { body: { refreshToken: bob.refreshToken } });
       expect(first.status).toBe(200);
+      await spentLongAgo(longServer, bob.user.id);
       const reuse = await longServer.request('POST', '/api/auth/refresh', { body: { refreshToken: bob.refreshToken } });
       expect(reuse.status).toBe(401);
       await gone;

@@ -39,10 +39,14 @@ export class AuthController {
   @SkipThrottle({ [LOGIN_IP_LIMIT]: true, [LOGIN_USER_LIMIT]: true })
   @Post('refresh')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Spend a refresh token for a new pair; re-using a spent one revokes its session' })
+  @ApiOperation({
+    summary: 'Spend a refresh token for a new pair; re-using a spent one revokes its session',
+    description:
+      'Re-using a spent refresh token revokes its session (401). Presented again within 10 s of being spent (two tabs refreshing at once) it answers 409 `refresh_token_raced` and revokes nothing: use the newer token.',
+  })
   @ApiNoSecurity()
   @ApiOkResponse({ type: TokenPairResponse })
-  @ApiErrors(400, 429)
+  @ApiErrors(400, 409, 429)
   refresh(@Body() body: RefreshDto): Promise<TokenPair> {
     return this.auth.refresh(body.refreshToken);
   }
@@ -50,10 +54,25 @@ export class AuthController {
   @ApiBearerAuth()
   @Post('logout')
   @HttpCode(204)
-  @ApiOperation({ summary: "End all of the caller's sessions and close their live sockets" })
-  @ApiNoContentResponse({ description: 'Signed out everywhere' })
+  @ApiOperation({
+    summary: "Sign this device out: end the caller's session and close its live sockets and streams",
+    description: "Revokes the session (refresh-token family) the access token belongs to; its access tokens stop working and its live readers close with `signed_out`. The user's other devices stay signed in.",
+  })
+  @ApiNoContentResponse({ description: 'This session ended' })
   async logout(@CurrentUser() user: AuthUser): Promise<void> {
-    await this.auth.logout(user.id);
+    await this.auth.logout(user);
+  }
+
+  @ApiBearerAuth()
+  @Post('logout-all')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Sign out everywhere: end all of the caller's sessions and close every live socket and stream",
+    description: 'Revokes every refresh token of the user and every access token issued so far; live readers on every device close with `session_revoked`.',
+  })
+  @ApiNoContentResponse({ description: 'Signed out everywhere' })
+  async logoutAll(@CurrentUser() user: AuthUser): Promise<void> {
+    await this.auth.logoutAll(user.id);
   }
 
   @ApiBearerAuth()

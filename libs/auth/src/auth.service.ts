@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { LoginResponse, TokenPair } from '@herald/contracts';
+import { randomUUID } from 'node:crypto';
+import { REFRESH_RACE_GRACE_SECONDS, type LoginResponse, type TokenPair } from '@herald/contracts';
 import { AuthError } from './auth.errors';
 import { AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenService } from './tokens/refresh-token.service';
@@ -20,6 +21,8 @@ export interface AuthUser {
   tokenExpiresAt: Date;
   /** The user's session epoch the token was issued in; a logout or password change moves it on. */
   sessionEpoch: number;
+  /** The login session (refresh-token family, one device) of the token; null for tokens from before sessions had ids. */
+  sessionId: string | null;
 }
 
 @Injectable()
@@ -47,30 +50,58 @@ export class AuthService {
     const result = await this.db.transaction(async (manager) => {
       const outcome = await this.refreshTokens.spend(refreshToken, manager);
       if (outcome.kind === 'invalid') return { error: 'Unknown, expired or revoked refresh token; log in again.' } as const;
+      if (outcome.kind === 'raced') return { raced: true } as const;
       if (outcome.kind === 'reused') {
-        // A spent token came back: someone holds a copy. End the whole session family and the user's access tokens.
+        // A spent token came back: someone holds a copy. End that session (family) and its access tokens; other devices go on.
+        const ended = { userId: outcome.userId, kind: 'session_ended', sessionId: outcome.familyId } as const;
         await this.refreshTokens.revokeFamily(outcome.familyId, manager);
-        await manager.query(`UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1`, [outcome.userId]);
-        await this.sessions.record(manager, { userId: outcome.userId, kind: 'revoked' });
-        return { error: 'This refresh token was already used; the session has been revoked. Log in again.', revokedUser: outcome.userId } as const;
+        await this.sessions.record(manager, ended);
+        return { error: 'This refresh token was already used; the session has been revoked. Log in again.', ended } as const;
       }
       const user = await manager.getRepository(UserEntity).findOneBy({ id: outcome.userId });
       if (!user || user.disabled) return { error: 'This account is disabled; ask an administrator.' } as const;
       const token = await this.refreshTokens.issue(user.id, outcome.familyId, manager);
-      return { user, token } as const;
+      return { user, token, familyId: outcome.familyId } as const;
     });
+    if ('raced' in result) {
+      throw new HttpException(
+        {
+          statusCode: 409,
+          error: 'Conflict',
+          message: `This refresh token was spent by another request of the same session less than ${REFRESH_RACE_GRACE_SECONDS} s ago; use the newer token (nothing was revoked).`,
+          code: 'refresh_token_raced',
+        },
+        HttpStatus.CONFLICT,
+      );
+    }
     if ('error' in result) {
-      if ('revokedUser' in result && result.revokedUser) {
-        this.log.warn({ userId: result.revokedUser }, 'refresh token reuse detected; session family revoked');
-        this.sessions.publish({ userId: result.revokedUser, kind: 'revoked' });
+      if ('ended' in result && result.ended) {
+        this.log.warn({ userId: result.ended.userId }, 'refresh token reuse detected; session family revoked');
+        this.sessions.publish(result.ended);
       }
       throw new AuthError('invalid_token', result.error ?? 'Invalid refresh token.');
     }
-    const access = this.accessTokens.issue(result.user.id, result.user.sessionEpoch);
+    const access = this.accessTokens.issue(result.user.id, result.user.sessionEpoch, result.familyId);
     return { accessToken: access.token, refreshToken: result.token, expiresIn: this.accessTokens.ttlSeconds };
   }
 
-  async logout(userId: string): Promise<void> {
+  /**
+   * Signs this device out: its session (refresh-token family) is revoked, its access tokens stop
+   * working and its live readers close; the user's other devices go on. A token from before sessions
+   * had ids cannot name its session, so it signs out everywhere as logout did then.
+   */
+  async logout(user: AuthUser): Promise<void> {
+    if (!user.sessionId) return this.logoutAll(user.id);
+    const ended = { userId: user.id, kind: 'session_ended', sessionId: user.sessionId } as const;
+    await this.db.transaction(async (manager) => {
+      await this.refreshTokens.revokeFamily(ended.sessionId, manager);
+      await this.sessions.record(manager, ended);
+    });
+    this.sessions.publish(ended);
+  }
+
+  /** Signs out everywhere: every refresh token revoked, the session epoch moved on, every live reader closed. */
+  async logoutAll(userId: string): Promise<void> {
     await this.db.transaction(async (manager) => {
       await this.users.endAllSessions(userId, manager);
       await this.sessions.record(manager, { userId, kind: 'revoked' });
@@ -88,6 +119,9 @@ export class AuthService {
     if (!user) throw new AuthError('invalid_token', 'The access token names an unknown user.');
     if (user.disabled) throw new AuthError('user_disabled', 'This account is disabled; ask an administrator.');
     if (user.sessionEpoch !== claims.ver) throw new AuthError('invalid_token', 'This session has ended; log in again.');
+    if (claims.sid && !(await this.refreshTokens.liveFamilies([claims.sid])).has(claims.sid)) {
+      throw new AuthError('invalid_token', 'This device signed out (or its session was revoked); log in again.');
+    }
     return {
       id: user.id,
       username: user.username,
@@ -95,12 +129,14 @@ export class AuthService {
       roles: user.roles,
       tokenExpiresAt: new Date(claims.exp * 1000),
       sessionEpoch: user.sessionEpoch,
+      sessionId: claims.sid ?? null,
     };
   }
 
   private async issuePair(user: UserEntity): Promise<TokenPair> {
-    const refreshToken = await this.refreshTokens.issue(user.id);
-    const access = this.accessTokens.issue(user.id, user.sessionEpoch);
+    const sessionId = randomUUID();
+    const refreshToken = await this.refreshTokens.issue(user.id, sessionId);
+    const access = this.accessTokens.issue(user.id, user.sessionEpoch, sessionId);
     return { accessToken: access.token, refreshToken, expiresIn: this.accessTokens.ttlSeconds };
   }
 }

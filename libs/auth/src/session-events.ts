@@ -5,22 +5,24 @@ import type { EntityManager } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 
 /**
- * What happened to a user's sessions. `revoked`: logout, password change or a refresh-token family
- * revoked after reuse — live readers must close. `disabled`: likewise. `roles_changed`: live readers
- * stay but their rooms are re-evaluated.
+ * What happened to a user's sessions. `revoked`: every session ended (sign out everywhere, password
+ * change) — all live readers of the user close. `session_ended`: one session (`sessionId`, a
+ * refresh-token family: one device) ended by its sign-out or after refresh-token reuse — only that
+ * session's readers close. `disabled`: all close. `roles_changed`: readers stay, rooms are re-evaluated.
  */
-export interface SessionEvent {
-  userId: string;
-  kind: 'revoked' | 'disabled' | 'roles_changed';
-}
+export type SessionEvent =
+  | { userId: string; kind: 'revoked' | 'disabled' | 'roles_changed' }
+  | { userId: string; kind: 'session_ended'; sessionId: string };
+
+const KINDS: ReadonlyArray<SessionEvent['kind']> = ['revoked', 'disabled', 'roles_changed', 'session_ended'];
 
 /** The pg_notify channel that carries session events to every instance, sent inside the changing transaction. */
 export const SESSION_CHANNEL = 'herald_session';
 
-interface WireEvent extends SessionEvent {
+type WireEvent = SessionEvent & {
   /** The instance that recorded it: it has dispatched the event locally already. */
   origin: string;
-}
+};
 
 /**
  * The session bus. A change to a user's sessions is recorded in the transaction that makes it
@@ -56,15 +58,20 @@ export class SessionEvents {
 
   /** A payload from the listener; events this instance recorded itself were dispatched already. */
   receive(payload: string): void {
-    let wire: Partial<WireEvent>;
+    let wire: { origin?: unknown; userId?: unknown; kind?: unknown; sessionId?: unknown };
     try {
-      wire = JSON.parse(payload) as Partial<WireEvent>;
+      wire = JSON.parse(payload) as typeof wire;
     } catch {
       return;
     }
     if (wire.origin === this.instanceId) return;
-    if (typeof wire.userId !== 'string' || !['revoked', 'disabled', 'roles_changed'].includes(String(wire.kind))) return;
-    this.subject.next({ userId: wire.userId, kind: wire.kind as SessionEvent['kind'] });
+    const kind = KINDS.find((k) => k === wire.kind);
+    if (typeof wire.userId !== 'string' || !kind) return;
+    if (kind === 'session_ended') {
+      if (typeof wire.sessionId === 'string') this.subject.next({ userId: wire.userId, kind, sessionId: wire.sessionId });
+      return;
+    }
+    this.subject.next({ userId: wire.userId, kind });
   }
 
   /** The bus may have missed events (its listener reconnected): re-check live readers. */

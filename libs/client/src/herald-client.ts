@@ -35,7 +35,7 @@ export interface HeraldClientEvents {
   /** Something went wrong that the app may want to show (refused handshake, failed refresh). */
   error: (error: HeraldClientError) => void;
   /**
-   * The server ended this connection and said why. `session_revoked` and `user_disabled` stop the
+   * The server ended this connection and said why. `session_revoked`, `signed_out` and `user_disabled` stop the
    * client (state `offline`, log in again, then `connect()`); the other reasons reconnect by themselves.
    */
   closed: (closed: SessionClosed) => void;
@@ -70,7 +70,7 @@ const REPLAY_GRACE_MS = 15_000;
 /** A connection that stays up this long resets the retry back-off. */
 const STABLE_CONNECTION_MS = 30_000;
 /** Reasons after which reconnecting would only be refused again: the user must sign in anew. */
-const FINAL_CLOSE_REASONS: readonly SessionCloseReason[] = ['session_revoked', 'user_disabled'];
+const FINAL_CLOSE_REASONS: readonly SessionCloseReason[] = ['session_revoked', 'signed_out', 'user_disabled'];
 /** Reasons the server may pass in a moment: come back after a pause, not at once. */
 const RETRY_LATER_REASONS: readonly SessionCloseReason[] = ['slow_reader', 'server_shutdown', 'unavailable'];
 /** The connect-error code of a user at the cap of live readers (`too_many_readers` is the SSE route's name for it). */

@@ -22,6 +22,12 @@ export interface TokenPair {
   expiresIn: number;
 }
 
+/**
+ * A refresh token presented again this soon after it was spent is taken for two tabs of one browser
+ * refreshing at once, not for theft: 409 `refresh_token_raced`, nothing revoked, use the newer token.
+ */
+export const REFRESH_RACE_GRACE_SECONDS = 10;
+
 export interface LoginResponse extends TokenPair {
   user: Pick<UserDto, 'id' | 'username' | 'displayName' | 'roles'>;
 }

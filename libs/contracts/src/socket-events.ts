@@ -33,6 +33,8 @@ export type SessionCloseReason =
   | 'token_expired'
   /** Every session of the user ended (sign out everywhere, password change): log in again. */
   | 'session_revoked'
+  /** This device's session ended (it signed out, or its refresh-token family was revoked after reuse); other devices go on. */
+  | 'signed_out'
   /** The account was disabled. */
   | 'user_disabled'
   /** The reader stopped reading: its unsent data stayed over the limit. Reconnect to resume from the cursor. */

@@ -36,7 +36,8 @@ function keyOf(name: SocketEventName): SocketEventKey {
 // Record types keyed by the contracts' unions: a new code or reason without a description fails to compile.
 const CLOSE_REASONS: Record<SessionCloseReason, string> = {
   token_expired: 'The access token expired and no `auth:refresh` brought a newer one (also announced by `auth_expired`). Log in or refresh over HTTP, then reconnect.',
-  session_revoked: 'Logout, password change, or a refresh-token family revoked after reuse: log in again.',
+  session_revoked: 'Every session of the user ended (`POST /api/auth/logout-all`, password change): log in again.',
+  signed_out: "This device's session ended (`POST /api/auth/logout` with one of its tokens, or its refresh-token family revoked after reuse); the user's other devices stay connected. Log in again.",
   user_disabled: 'The account was disabled; do not reconnect.',
   slow_reader: 'The client stopped reading: its unsent data stayed over 1 MB for 30 s, or passed 8 MB. Reconnect with `lastSeenId` to resume.',
   server_shutdown: 'The server is shutting down; reconnect (another instance may answer) with `lastSeenId`.',
@@ -243,7 +244,10 @@ const SERVER_EVENTS: { [E in keyof ServerToClientEvents]: MessageSpec } = {
   'session:closed': {
     summary: 'The server is about to close this connection, and why (SSE: `event: session.closed`).',
     schema: ref('SessionClosed'),
-    examples: [{ name: 'revoked', payload: { reason: 'session_revoked', message: 'You logged out.' } }],
+    examples: [
+      { name: 'signedOut', payload: { reason: 'signed_out', message: 'This device signed out (or its session was revoked); log in again.' } },
+      { name: 'revoked', payload: { reason: 'session_revoked', message: 'Every session of this user has ended (signed out everywhere, or the password changed); log in again.' } },
+    ],
   },
 };
 

@@ -7,12 +7,15 @@ import { AuthError } from '../auth.errors';
 export const JWT_ISSUER = 'herald';
 export const JWT_AUDIENCE = 'herald';
 const ALGORITHM = 'HS256' as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface AccessClaims {
   /** User id. */
   sub: string;
   /** The user's session epoch when the token was issued. */
   ver: number;
+  /** The login session (refresh-token family) the token belongs to; absent in tokens issued before sessions had ids. */
+  sid?: string;
   iat: number;
   exp: number;
   jti: string;
@@ -30,8 +33,8 @@ export class AccessTokenService {
     this.ttlSeconds = config.ACCESS_TOKEN_TTL;
   }
 
-  issue(userId: string, sessionEpoch: number, ttlSeconds = this.ttlSeconds): { token: string; expiresAt: Date } {
-    const token = jwt.sign({ ver: sessionEpoch }, this.secret, {
+  issue(userId: string, sessionEpoch: number, sessionId: string, ttlSeconds = this.ttlSeconds): { token: string; expiresAt: Date } {
+    const token = jwt.sign({ ver: sessionEpoch, sid: sessionId }, this.secret, {
       algorithm: ALGORITHM,
       subject: userId,
       issuer: JWT_ISSUER,
@@ -53,7 +56,7 @@ export class AccessTokenService {
         issuer: JWT_ISSUER,
         audience: JWT_AUDIENCE,
       });
-      if (typeof claims !== 'object' || typeof claims.sub !== 'string' || !/^\d{1,19}$/.test(claims.sub) || typeof claims.ver !== 'number' || typeof claims.exp !== 'number') {
+      if (typeof claims !== 'object' || typeof claims.sub !== 'string' || !/^\d{1,19}$/.test(claims.sub) || typeof claims.ver !== 'number' || typeof claims.exp !== 'number' || (claims.sid !== undefined && (typeof claims.sid !== 'string' || !UUID.test(claims.sid)))) {
         throw new AuthError('invalid_token', 'The access token is not a Herald access token.');
       }
       return claims as AccessClaims;

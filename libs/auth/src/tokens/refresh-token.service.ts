@@ -3,17 +3,22 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { REFRESH_RACE_GRACE_SECONDS } from '@herald/contracts';
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export type RefreshOutcome =
   | { kind: 'rotated'; userId: string; familyId: string }
   | { kind: 'reused'; userId: string; familyId: string }
+  /** Spent moments ago by another request of the same session (two tabs at once): not theft. */
+  | { kind: 'raced' }
   | { kind: 'invalid' };
 
 /**
  * Opaque refresh tokens with rotation: each token is good for one refresh. Presenting a spent
- * token again means it was copied, so its whole family is revoked.
+ * token again means it was copied, so its whole family is revoked — unless it was spent less than
+ * REFRESH_RACE_GRACE_SECONDS ago, which is what two tabs refreshing at once look like. A family is one
+ * login session (one device); its id is the access tokens' `sid`.
  */
 @Injectable()
 export class RefreshTokenService {
@@ -49,10 +54,13 @@ export class RefreshTokenService {
       [hash],
     );
     if (spent.length === 1) return { kind: 'rotated', userId: String(spent[0].user_id), familyId: spent[0].family_id };
-    const known: Array<{ user_id: string; family_id: string; used_at: Date | null; revoked_at: Date | null }> = await manager.query(
-      `SELECT user_id, family_id, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1`,
-      [hash],
+    const known: Array<{ user_id: string; family_id: string; used_at: Date | null; revoked_at: Date | null; raced: boolean }> = await manager.query(
+      `SELECT user_id, family_id, used_at, revoked_at,
+              (used_at > now() - make_interval(secs => $2) AND revoked_at IS NULL AND expires_at > now()) AS raced
+         FROM refresh_tokens WHERE token_hash = $1`,
+      [hash, REFRESH_RACE_GRACE_SECONDS],
     );
+    if (known.length === 1 && known[0].raced) return { kind: 'raced' };
     if (known.length === 1 && known[0].used_at !== null) {
       return { kind: 'reused', userId: String(known[0].user_id), familyId: known[0].family_id };
     }
@@ -61,6 +69,16 @@ export class RefreshTokenService {
 
   async revokeFamily(familyId: string, manager: EntityManager = this.db.manager): Promise<void> {
     await manager.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
+  }
+
+  /** Of these families (sessions), the ones not revoked. Expiry is left to the access tokens' own. */
+  async liveFamilies(familyIds: readonly string[], manager: EntityManager = this.db.manager): Promise<Set<string>> {
+    if (!familyIds.length) return new Set();
+    const rows: Array<{ family_id: string }> = await manager.query(
+      `SELECT DISTINCT family_id::text FROM refresh_tokens WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL`,
+      [familyIds],
+    );
+    return new Set(rows.map((r) => r.family_id));
   }
 
   async revokeAllOfUser(userId: string, manager: EntityManager = this.db.manager): Promise<void> {

@@ -19,6 +19,8 @@ export interface LiveUser {
   id: string;
   roles: readonly Role[];
   sessionEpoch: number;
+  /** The login session (refresh-token family, one device) of the token; null for tokens from before sessions had ids. */
+  sessionId: string | null;
   tokenExpiresAt: Date;
 }
 
@@ -32,7 +34,8 @@ export interface LiveSessionOwner {
 
 const MESSAGES: Record<SessionCloseReason, string> = {
   token_expired: 'The access token expired; reconnect with a fresh one.',
-  session_revoked: 'This session has ended (logout, password change or revoked refresh token); log in again.',
+  session_revoked: 'Every session of this user has ended (signed out everywhere, or the password changed); log in again.',
+  signed_out: 'This device signed out (or its session was revoked); log in again.',
   user_disabled: 'This account is disabled; ask an administrator.',
   slow_reader: 'This connection stopped reading and its unsent data passed the limit; reconnect to resume from your cursor.',
   server_shutdown: 'The server is shutting down; reconnect to resume from your cursor.',
@@ -84,6 +87,10 @@ export class LiveSession {
     return this.user.sessionEpoch;
   }
 
+  get sessionId(): string | null {
+    return this.user.sessionId;
+  }
+
   get roles(): readonly Role[] {
     return this.user.roles;
   }
@@ -104,6 +111,7 @@ export class LiveSession {
       this.end('session_revoked');
       return 'session_ended';
     }
+    // A token of another session of the same user (the tab signed in anew) moves this reader to that session.
     this.user = { ...user, roles: this.user.roles };
     this.scheduleExpiry();
     if (membersKey(user.roles) !== membersKey(this.user.roles)) this.applyRoles(user.roles);

@@ -32,8 +32,10 @@ interface UserRow {
  * way, whatever their transport: a session event (from this instance or, through the database, from
  * another) makes the user's readers re-read the user; a re-sync after the bus reconnected, and one
  * every RESYNC_INTERVAL_MS, re-reads every live user, so a missed event is caught up. The database
- * decides: a reader whose session epoch is stale closes (`session_revoked`), a disabled user's close
- * (`user_disabled`), and rooms follow the roles as they are now.
+ * decides: a reader whose session epoch is stale closes (`session_revoked`), one whose own session
+ * (refresh-token family, one device) was revoked closes (`signed_out`), a disabled user's close
+ * (`user_disabled`), and rooms follow the roles as they are now. A `session_ended` event closes that
+ * session's readers at once: the event is only sent after the revocation committed.
  */
 @Injectable()
 export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
@@ -54,7 +56,10 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.subs.push(
-      this.sessions.events$.subscribe((event) => void this.resyncUsers([event.userId], `session event ${event.kind}`)),
+      this.sessions.events$.subscribe((event) => {
+        if (event.kind === 'session_ended') this.endSession(event.userId, event.sessionId);
+        else void this.resyncUsers([event.userId], `session event ${event.kind}`);
+      }),
       this.sessions.resync$.subscribe((reason) => void this.resyncAll(reason)),
     );
     this.resyncTimer = setInterval(() => void this.resyncAll('periodic'), RESYNC_INTERVAL_MS);
@@ -118,6 +123,11 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
     return ids;
   }
 
+  /** One device signed out (or its refresh-token family was revoked): its readers close, the user's others stay. */
+  endSession(userId: string, sessionId: string): void {
+    for (const session of [...(this.byUser.get(userId) ?? [])]) if (session.sessionId === sessionId) session.end('signed_out');
+  }
+
   /** Re-reads every user with a live reader here and applies what the database says. */
   resyncAll(reason: string): Promise<void> {
     // One re-sync at a time; a request during one is covered by it or the next periodic one.
@@ -137,8 +147,10 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
     const live = userIds.filter((id) => this.byUser.has(id));
     if (!live.length || this.closing) return;
     let rows: UserRow[];
+    let liveSessions: Set<string>;
     try {
       rows = await this.db.query(`SELECT id::text, roles, disabled, session_epoch FROM users WHERE id = ANY($1::bigint[])`, [live]);
+      liveSessions = await this.liveSessionIds(live);
     } catch (err) {
       if (!this.closing) this.log.warn({ err: (err as Error).message, users: live.length, reason }, 'could not re-check live readers against the database; the next re-sync retries');
       return;
@@ -152,6 +164,7 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
       for (const session of [...set]) {
         if (!row || row.disabled) session.end('user_disabled');
         else if (row.session_epoch !== session.sessionEpoch) session.end('session_revoked');
+        else if (session.sessionId !== null && !liveSessions.has(session.sessionId)) session.end('signed_out');
         else {
           if (membersKey(row.roles) !== membersKey(session.roles)) rolesChanged = true;
           session.applyRoles(row.roles);
@@ -159,6 +172,18 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
       }
       if (rolesChanged && row) await this.announceUnread(userId, row.roles);
     }
+  }
+
+  /** Of the sessions these users' readers belong to, the ones whose refresh-token family is not revoked. */
+  private async liveSessionIds(userIds: string[]): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const userId of userIds) for (const session of this.byUser.get(userId) ?? []) if (session.sessionId) ids.add(session.sessionId);
+    if (!ids.size) return ids;
+    const rows: Array<{ family_id: string }> = await this.db.query(
+      `SELECT DISTINCT family_id::text FROM refresh_tokens WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL`,
+      [[...ids]],
+    );
+    return new Set(rows.map((r) => r.family_id));
   }
 
   private async announceUnread(userId: string, roles: Role[]): Promise<void> {

@@ -17,12 +17,14 @@ export interface RedeemedTicket {
   userId: string;
   tokenExpiresAt: Date;
   sessionEpoch: number;
+  sessionId: string | null;
 }
 
 /**
  * Single-use, one-minute tickets for EventSource, which cannot send an Authorization header. A
  * ticket stands for the access token it was issued with: it carries that token's session epoch and
- * expiry, so it opens nothing once the session has ended, and the stream ends when the token expires.
+ * expiry, and its session id (refresh-token family), so it opens nothing once the session has ended
+ * (sign-out of this device or everywhere), and the stream ends when the token expires.
  * Stored in the database, so a ticket issued by one instance works on any other.
  */
 @Injectable()
@@ -31,7 +33,7 @@ export class StreamTicketsService {
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async issue(userId: string, tokenExpiresAt: Date, sessionEpoch: number): Promise<{ ticket: string; expiresAt: string }> {
+  async issue(userId: string, tokenExpiresAt: Date, sessionEpoch: number, sessionId: string | null): Promise<{ ticket: string; expiresAt: string }> {
     // Unexpired tickets are exactly those minted within the last TTL: counted through (user_id, expires_at).
     const [{ n }] = await this.db.query(`SELECT count(*)::int AS n FROM stream_tickets WHERE user_id = $1 AND expires_at > now()`, [userId]);
     if (n >= STREAM_TICKETS_PER_MINUTE) {
@@ -42,9 +44,9 @@ export class StreamTicketsService {
     }
     const ticket = `hst_${randomBytes(24).toString('base64url')}`;
     const [{ expires_at }] = await this.db.query(
-      `INSERT INTO stream_tickets (ticket_hash, user_id, expires_at, token_expires_at, session_epoch)
-       VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5) RETURNING expires_at`,
-      [hash(ticket), userId, STREAM_TICKET_TTL_SECONDS, tokenExpiresAt, sessionEpoch],
+      `INSERT INTO stream_tickets (ticket_hash, user_id, expires_at, token_expires_at, session_epoch, session_id)
+       VALUES ($1, $2, now() + make_interval(secs => $3), $4, $5, $6) RETURNING expires_at`,
+      [hash(ticket), userId, STREAM_TICKET_TTL_SECONDS, tokenExpiresAt, sessionEpoch, sessionId],
     );
     await this.pruneNowAndThen();
     return { ticket, expiresAt: (expires_at as Date).toISOString() };
@@ -53,17 +55,18 @@ export class StreamTicketsService {
   /** Spends a ticket; null when unknown, expired, already used, or its session has ended since. */
   async redeem(ticket: string): Promise<RedeemedTicket | null> {
     if (ticket.length > 100) return null;
-    const [row]: Array<{ user_id: string; token_expires_at: Date; session_epoch: number }> = await this.db.query(
+    const [row]: Array<{ user_id: string; token_expires_at: Date; session_epoch: number; session_id: string | null }> = await this.db.query(
       `WITH spent AS (
          UPDATE stream_tickets t SET used_at = now()
            FROM users u
           WHERE t.ticket_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() AND t.token_expires_at > now()
             AND u.id = t.user_id AND u.session_epoch = t.session_epoch
-          RETURNING t.user_id, t.token_expires_at, t.session_epoch)
-       SELECT user_id::text, token_expires_at, session_epoch FROM spent`,
+            AND (t.session_id IS NULL OR EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = t.session_id AND r.revoked_at IS NULL))
+          RETURNING t.user_id, t.token_expires_at, t.session_epoch, t.session_id)
+       SELECT user_id::text, token_expires_at, session_epoch, session_id::text FROM spent`,
       [hash(ticket)],
     );
-    return row ? { userId: row.user_id, tokenExpiresAt: row.token_expires_at, sessionEpoch: row.session_epoch } : null;
+    return row ? { userId: row.user_id, tokenExpiresAt: row.token_expires_at, sessionEpoch: row.session_epoch, sessionId: row.session_id } : null;
   }
 
   private async pruneNowAndThen(): Promise<void> {

@@ -35,7 +35,7 @@ export class StreamController {
   @ApiCreatedResponse({ type: StreamTicketResponse })
   @ApiErrors(401, 429, 503)
   streamTicket(@CurrentUser() user: AuthUser): Promise<{ ticket: string; expiresAt: string }> {
-    return this.tickets.issue(user.id, user.tokenExpiresAt, user.sessionEpoch);
+    return this.tickets.issue(user.id, user.tokenExpiresAt, user.sessionEpoch, user.sessionId);
   }
 
   @Public()
@@ -95,7 +95,7 @@ export class StreamController {
       const user = await this.users.findById(redeemed.userId);
       if (!user) throw new AuthError('invalid_token', 'Unknown user.');
       if (user.disabled) throw new AuthError('user_disabled', 'This account is disabled; ask an administrator.');
-      return { id: user.id, roles: user.roles, sessionEpoch: redeemed.sessionEpoch, tokenExpiresAt: redeemed.tokenExpiresAt };
+      return { id: user.id, roles: user.roles, sessionEpoch: redeemed.sessionEpoch, sessionId: redeemed.sessionId, tokenExpiresAt: redeemed.tokenExpiresAt };
     }
     return this.auth.authenticate(bearerToken(req.headers.authorization));
   }
