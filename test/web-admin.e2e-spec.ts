@@ -214,6 +214,9 @@ describe('admin screens in a real browser', () => {
     await keyRow.getByRole('button', { name: 'Revoke billing system' }).click();
     await keyRow.getByText('Revoke “billing system”? Systems using it are refused at once; this cannot be undone.').waitFor();
     await keyRow.getByRole('button', { name: 'Cancel' }).click();
+    await keyRow.getByRole('button', { name: 'Revoke billing system' }).click();
+    await admin.keyboard.press('Escape'); // also cancels, and gives the focus back
+    await admin.waitForFunction("document.activeElement?.textContent === 'Revoke billing system'");
     expect((await push()).status).toBe(202);
     await keyRow.getByRole('button', { name: 'Revoke billing system' }).click();
     expect(await activeText(admin)).toBe('Yes, revoke');
@@ -266,6 +269,21 @@ describe('admin screens in a real browser', () => {
     expect(await state()).toMatchObject({ parked_at: null, attempts: 2 });
     await admin.getByRole('button', { name: 'Refresh' }).click();
     await admin.getByTestId('outbox-empty').waitFor();
+
+    // Another admin was quicker: the event is no longer parked when this one clicks. A sentence, not a raw body.
+    const [{ id: other }] = (await db.query(`INSERT INTO outbox (type, aggregate_id, payload) VALUES ('invoice.sent', 'inv-78', '{}') RETURNING id::text`)).rows;
+    await db.query(`SELECT pg_notify('herald_outbox', '')`);
+    const otherRow = admin.locator(`[data-testid="outbox-row"][data-outbox-id="${other}"]`);
+    for (const started = Date.now(); !(await otherRow.count()); ) {
+      if (Date.now() - started > 10_000) throw new Error('the second row was never listed as parked');
+      await admin.getByRole('button', { name: 'Refresh' }).click();
+      await sleep(100);
+    }
+    await db.query(`UPDATE outbox SET parked_at = NULL, parked_reason = NULL, processed_at = now() WHERE id = $1`, [other]);
+    await otherRow.getByRole('button', { name: `Requeue #${other}` }).click();
+    const refused = admin.getByTestId('outbox-notice');
+    await refused.filter({ hasText: `Outbox event ${other} is not parked; only parked events can be requeued.` }).waitFor();
+    expect(await refused.getAttribute('role')).toBe('alert');
   }, 60_000);
 
   it('works in 简体中文 at 390 px', async () => {
@@ -277,6 +295,14 @@ describe('admin screens in a real browser', () => {
     await admin.getByRole('button', { name: '创建用户' }).waitFor();
     expect(await userRow(admin, 'carol').getByTestId('user-status').textContent()).toBe('正常');
     expect(await overflow(admin)).toBe(0); // with frank's 128-character name in the list
+
+    // Markup in a name is shown as text, never run.
+    const markup = '<img src=x onerror="window.__pwned=1">';
+    const created = await server.request('POST', '/api/users', { token: adminToken, body: { username: 'mallory', password: 'mallory-password', displayName: markup, roles: ['staff'] } });
+    expect(created.status).toBe(201);
+    await admin.reload();
+    expect(await userRow(admin, 'mallory').getByTestId('user-display-name').textContent()).toBe(markup);
+    expect(await admin.evaluate('window.__pwned')).toBeUndefined();
     await shot(admin, 'admin-users-zh-390');
   }, 30_000);
 

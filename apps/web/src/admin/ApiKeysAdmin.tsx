@@ -174,6 +174,11 @@ function KeyRow({ row, onRevoked }: { row: ApiKeyRow; onRevoked: (name: string) 
     if (confirming) confirmButton.current?.focus();
   }, [confirming]);
 
+  function cancel() {
+    setConfirming(false);
+    requestAnimationFrame(() => revokeButton.current?.focus());
+  }
+
   async function revoke() {
     setBusy(true);
     setError(null);
@@ -208,18 +213,10 @@ function KeyRow({ row, onRevoked }: { row: ApiKeyRow; onRevoked: (name: string) 
           </button>
         )}
         {confirming && (
-          <div className="confirm" role="group" aria-label={t('admin.revokeConfirm', { name: row.name })}>
+          <div className="confirm" role="group" aria-label={t('admin.revokeConfirm', { name: row.name })} onKeyDown={(e) => e.key === 'Escape' && cancel()}>
             <span>{t('admin.revokeConfirm', { name: row.name })}</span>
             <button ref={confirmButton} type="button" className="danger" disabled={busy} onClick={() => void revoke()}>{t('admin.revokeYes')}</button>
-            <button
-              type="button"
-              onClick={() => {
-                setConfirming(false);
-                requestAnimationFrame(() => revokeButton.current?.focus());
-              }}
-            >
-              {t('common.cancel')}
-            </button>
+            <button type="button" onClick={cancel}>{t('common.cancel')}</button>
           </div>
         )}
         {error && <p className="error" role="alert">{error}</p>}
