@@ -6,6 +6,8 @@ export interface UserDto {
   displayName: string;
   roles: Role[];
   disabled: boolean;
+  /** Where fallback emails go; null when none. */
+  email: string | null;
   createdAt: string;
   updatedAt: string;
 }

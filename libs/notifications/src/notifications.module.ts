@@ -19,6 +19,14 @@ import { PresenceController } from './push/presence.controller';
 import { PushService } from './push/push.service';
 import { LiveSessions } from './live/live-sessions.service';
 import { Signals } from './signals';
+import { ChannelsService } from './fallback/channels.service';
+import { DeliveriesService } from './fallback/deliveries.service';
+import { DeliveryWorker } from './fallback/delivery-worker.service';
+import { FallbackAdminController } from './fallback/fallback-admin.controller';
+import { FallbackJobs } from './fallback/fallback-jobs.service';
+import { FallbackPlanner } from './fallback/fallback-planner.service';
+import { PreferencesController } from './preferences/preferences.controller';
+import { PreferencesService } from './preferences/preferences.service';
 import { StreamController } from './stream/stream.controller';
 import { StreamTicketsService } from './stream/stream-tickets.service';
 import { TimerRunner } from './timers/timer-runner.service';
@@ -27,7 +35,7 @@ import { Timers } from './timers/timers.service';
 /** Outbox, dispatcher, audience rules, inbox, the live feed and live sessions. Domains import it for DomainEvents. */
 @Module({
   imports: [AuthModule],
-  controllers: [InboxController, PushController, StreamController, OutboxAdminController, PresenceController],
+  controllers: [InboxController, PushController, StreamController, OutboxAdminController, PresenceController, FallbackAdminController, PreferencesController],
   providers: [
     DomainEvents,
     Signals,
@@ -45,6 +53,12 @@ import { Timers } from './timers/timers.service';
     StreamTicketsService,
     OutboxAdminService,
     LiveSessions,
+    ChannelsService,
+    DeliveriesService,
+    DeliveryWorker,
+    FallbackJobs,
+    FallbackPlanner,
+    PreferencesService,
     Timers,
     TimerRunner,
   ],

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { isDatabaseBusyError, isDatabaseUnavailableError } from '@herald/database';
 import { audienceFor, UnrenderableEventError } from './audience/audience-rules';
+import { FallbackPlanner } from './fallback/fallback-planner.service';
 import { NotificationStore } from './notification-store';
 import { NOTIFICATIONS_CHANNEL, Signals } from './signals';
 import { WakeableLoop } from './wakeable-loop';
@@ -59,6 +60,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     @InjectDataSource() private readonly db: DataSource,
     private readonly store: NotificationStore,
     private readonly signals: Signals,
+    private readonly fallbacks: FallbackPlanner,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {
     // The embedded database cannot wake other connections: poll it more often.
@@ -154,7 +156,10 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       done.push(row.id);
       const exists: unknown[] = await manager.query(`SELECT 1 FROM notifications WHERE outbox_id = $1`, [row.id]);
       if (exists.length) continue;
-      await this.store.insert(manager, { ...audience, type: row.type, outboxId: row.id });
+      // Recipients who muted the type get it already read too; and the type's fallback default, if any, is recorded.
+      const plan = await this.fallbacks.plan(manager, row.type, audience.rooms);
+      const id = await this.store.insert(manager, { ...audience, type: row.type, outboxId: row.id, readBy: [...audience.readBy, ...plan.readBy] });
+      await this.fallbacks.recordJob(manager, id, plan);
       created++;
     }
     if (done.length) {

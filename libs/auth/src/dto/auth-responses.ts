@@ -8,6 +8,7 @@ export class UserResponse implements UserDto {
   @ApiProperty({ example: 'Alice Wang' }) displayName!: string;
   @ApiProperty({ enum: ROLES, isArray: true, example: ['sales'] }) roles!: Role[];
   @ApiProperty({ example: false }) disabled!: boolean;
+  @ApiProperty({ type: String, nullable: true, example: 'alice@example.com', description: 'Where fallback emails go' }) email!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }

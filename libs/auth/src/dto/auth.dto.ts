@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { ROLES, USER_LIMITS as L, USERNAME_PATTERN, type Role } from '@herald/contracts';
 import { IsNotBlank } from '@herald/common';
 
@@ -35,6 +35,10 @@ export class CreateUserDto {
   @ApiProperty({ enum: ROLES, isArray: true })
   @IsArray() @ArrayMaxSize(ROLES.length) @IsIn(ROLES, { each: true, message: `each role must be one of: ${ROLES.join(', ')}` })
   roles!: Role[];
+
+  @ApiPropertyOptional({ example: 'frank@example.com', maxLength: 254, description: 'Where fallback emails go' })
+  @IsOptional() @IsString() @MaxLength(254) @IsEmail({}, { message: 'email must be an email address' })
+  email?: string;
 }
 
 export class UpdateUserDto {
@@ -53,4 +57,9 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ minLength: L.passwordMinLength, maxLength: L.passwordMaxLength })
   @IsOptional() @IsString() @MinLength(L.passwordMinLength) @MaxLength(L.passwordMaxLength)
   password?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'frank@example.com', maxLength: 254, description: 'Where fallback emails go; null removes it' })
+  @ValidateIf((o: UpdateUserDto) => o.email !== null && o.email !== undefined)
+  @IsString() @MaxLength(254) @IsEmail({}, { message: 'email must be an email address' })
+  email?: string | null;
 }

@@ -26,6 +26,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 
+  /** Where fallback emails go (issue 13); null when the user has none. */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email!: string | null;
+
   /** Bumped on logout, disable, password change and refresh-token reuse: older access tokens stop working. */
   @Column({ name: 'session_epoch', type: 'integer', default: 0 })
   sessionEpoch!: number;
@@ -44,6 +48,7 @@ export function toUserDto(user: UserEntity): UserDto {
     displayName: user.displayName,
     roles: [...user.roles],
     disabled: user.disabled,
+    email: user.email ?? null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

@@ -13,6 +13,7 @@ export interface NewUser {
   password: string;
   displayName?: string;
   roles: Role[];
+  email?: string;
 }
 
 export interface UserChanges {
@@ -20,6 +21,7 @@ export interface UserChanges {
   roles?: Role[];
   disabled?: boolean;
   password?: string;
+  email?: string | null;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -65,6 +67,7 @@ export class UsersService {
       passwordHash: await hashPassword(input.password),
       roles: [...new Set(input.roles)],
       disabled: false,
+      email: input.email ?? null,
     });
     try {
       const saved = await this.repo(manager).save(user);
@@ -95,6 +98,7 @@ export class UsersService {
       const patch: Partial<UserEntity> = {};
       let endSessions = false;
       if (changes.displayName !== undefined) patch.displayName = changes.displayName.trim();
+      if (changes.email !== undefined) patch.email = changes.email;
       const rolesChanged =
         changes.roles !== undefined && [...new Set(changes.roles)].sort().join() !== [...current.roles].sort().join();
       if (rolesChanged) patch.roles = [...new Set(changes.roles!)];

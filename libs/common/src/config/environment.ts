@@ -126,6 +126,22 @@ export class EnvironmentVariables {
   /** Bearer token that GET /metrics requires (at least 16 characters); unset, /metrics is public (fine on 127.0.0.1 in demo mode). */
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters long' }) @MaxLength(256)
   METRICS_TOKEN?: string;
+
+  /** SMTP server of fallback emails, smtp://user:pass@host:port or smtps://… (an email channel's own smtpUrl wins); unset, email fallbacks park with that reason. */
+  @Transform(emptyToUndefined) @IsOptional() @Matches(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  /** From address of fallback emails, e.g. `Herald <herald@example.com>`. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(254)
+  MAIL_FROM = 'Herald <herald@localhost>';
+
+  /** Attempts of one fallback delivery (email, robot, webhook) before it is parked for an admin to requeue. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1) @Max(50)
+  DELIVERY_MAX_ATTEMPTS = 6;
+
+  /** Backoff of a failed delivery, in ms: base · 2^(attempts − 1), capped at 10 minutes. */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(10) @Max(600_000)
+  DELIVERY_RETRY_BASE_MS = 5000;
 }
 
 export type HeraldConfig = Readonly<Omit<EnvironmentVariables, 'HOST'>> & {
@@ -153,7 +169,7 @@ function describe(errors: ValidationError[]): string[] {
     const constraints = Object.entries(e.constraints ?? {});
     if (!constraints.length) return [];
     const [, msg] = constraints.find(([rule]) => TYPE_RULES.includes(rule)) ?? constraints[0];
-    const shown = e.property.includes('SECRET') || e.property.includes('PASSWORD') || e.property.endsWith('_TOKEN') ? '(hidden)' : JSON.stringify(e.value);
+    const shown = e.property.includes('SECRET') || e.property.includes('PASSWORD') || e.property.endsWith('_TOKEN') || e.property === 'SMTP_URL' ? '(hidden)' : JSON.stringify(e.value);
     return [`${e.property}=${shown}: ${msg.replace(new RegExp(`^${e.property} `), '')}`];
   });
 }
@@ -162,7 +178,7 @@ function describe(errors: ValidationError[]): string[] {
 export function loadConfig(env: Record<string, string | undefined> = process.env): HeraldConfig {
   const known = Object.keys(new EnvironmentVariables());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'HOST', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'DEMO_SEED', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'METRICS_TOKEN']) {
+  for (const key of [...known, 'HOST', 'DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'DEMO_SEED', 'ADMIN_USERNAME', 'ADMIN_PASSWORD', 'METRICS_TOKEN', 'SMTP_URL']) {
     // An empty value means unset (as in `PORT= npm start`): the default applies instead of undefined.
     if (env[key] !== undefined && env[key] !== '') picked[key] = env[key];
   }

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   Equals,
   IsArray,
+  IsIn,
   IsObject,
   IsOptional,
   IsString,
@@ -17,6 +18,7 @@ import {
 import { isValidId, PUSH_LIMITS as L } from '@herald/contracts';
 import { ID_RULE, IsHeraldId } from '@herald/common';
 import { ROOM_PATTERN } from '../rooms';
+import { FallbackDto } from '../fallback/fallback.dto';
 
 export const MAX_PUSH_USER_IDS = 1000;
 export const MAX_PUSH_ROOMS = 50;
@@ -83,6 +85,14 @@ export class PushDto {
   @ApiPropertyOptional({ maxLength: L.idempotencyKeyMaxLength, description: 'The same key twice creates one notification and answers the same' })
   @IsOptional() @IsString() @MinLength(1) @MaxLength(L.idempotencyKeyMaxLength)
   idempotencyKey?: string;
+
+  @ApiPropertyOptional({ enum: ['normal', 'critical'], default: 'normal', description: "critical ignores the recipients' mutes and quiet hours" })
+  @IsOptional() @IsIn(['normal', 'critical'], { message: 'priority must be normal or critical' })
+  priority?: 'normal' | 'critical';
+
+  @ApiPropertyOptional({ type: FallbackDto, description: "Send it on by email or group robots to whoever has not read it after `after` seconds (else the type's admin default)" })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => FallbackDto)
+  fallback?: FallbackDto;
 }
 
 export class CreateApiKeyDto {

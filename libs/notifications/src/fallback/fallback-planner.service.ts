@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { PreferencesService } from '../preferences/preferences.service';
+
+export interface FallbackRequest {
+  after: number;
+  channels: string[];
+}
+
+/** What a writer of notifications asks of fallbacks and preferences, beside the notification itself. */
+export interface DeliveryOptions {
+  /** Critical notices ignore mutes and quiet hours. */
+  critical?: boolean;
+  /** Overrides the admins' default for the type. */
+  fallback?: FallbackRequest;
+}
+
+/** Decided before the write: who gets it already read, and the fallback it needs (if any). */
+export interface DeliveryPlan {
+  readBy: string[];
+  fallback?: FallbackRequest & { critical: boolean };
+}
+
+/**
+ * The write-time half of fallbacks and preferences, for every writer of notifications. plan() runs
+ * before the writer takes its lock (it reads preferences and the type's default); recordJob() adds the
+ * one fallback job row in the writer's transaction. One row per notification, whatever its audience:
+ * the job expands to recipients only when it is due.
+ */
+@Injectable()
+export class FallbackPlanner {
+  constructor(private readonly preferences: PreferencesService) {}
+
+  async plan(manager: EntityManager, type: string, rooms: readonly string[], options: DeliveryOptions = {}): Promise<DeliveryPlan> {
+    const critical = options.critical === true;
+    // A critical notice ignores mutes: nobody gets it already read because of them.
+    const readBy = critical ? [] : await this.preferences.mutedRecipients(manager, type, rooms);
+    let fallback = options.fallback;
+    if (!fallback) {
+      const [row]: Array<{ after_seconds: number; channels: string[] }> = await manager.query(
+        `SELECT after_seconds, channels FROM fallback_defaults WHERE type = $1`,
+        [type],
+      );
+      if (row) fallback = { after: row.after_seconds, channels: row.channels };
+    }
+    return { readBy, fallback: fallback && { ...fallback, critical } };
+  }
+
+  /** Records the notification's fallback job, in the writer's transaction; nothing when the plan has none. */
+  async recordJob(manager: EntityManager, notificationId: string, plan: DeliveryPlan): Promise<void> {
+    if (!plan.fallback) return;
+    await manager.query(
+      `INSERT INTO fallback_jobs (notification_id, channels, critical, due_at)
+       VALUES ($1, $2, $3, now() + make_interval(secs => $4)) ON CONFLICT (notification_id) DO NOTHING`,
+      [notificationId, [...new Set(plan.fallback.channels)], plan.fallback.critical, plan.fallback.after],
+    );
+  }
+}
