@@ -55,7 +55,7 @@ export class CreateChannelDto {
   @IsObject()
   config!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ description: 'true when left out' })
   @IsOptional() @IsBoolean()
   enabled?: boolean;
 }

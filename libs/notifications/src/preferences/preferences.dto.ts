@@ -40,7 +40,7 @@ export class QuietHoursDto implements QuietHours {
 }
 
 export class FallbackPreferencesDto {
-  @ApiPropertyOptional({ default: true, description: 'Send me an email when a notification stays unread (needs an email on my user)' })
+  @ApiPropertyOptional({ description: 'true when left out: send me an email when a notification stays unread (needs an email on my user)' })
   @IsOptional() @IsBoolean()
   email?: boolean;
 }

@@ -86,7 +86,7 @@ export class PushDto {
   @IsOptional() @IsString() @MinLength(1) @MaxLength(L.idempotencyKeyMaxLength)
   idempotencyKey?: string;
 
-  @ApiPropertyOptional({ enum: ['normal', 'critical'], default: 'normal', description: "critical ignores the recipients' mutes and quiet hours" })
+  @ApiPropertyOptional({ enum: ['normal', 'critical'], description: "normal when left out; critical ignores the recipients' mutes and quiet hours" })
   @IsOptional() @IsIn(['normal', 'critical'], { message: 'priority must be normal or critical' })
   priority?: 'normal' | 'critical';
 
