@@ -172,4 +172,34 @@ describe('durable timers with two instances on one database', () => {
     process.stderr.write(`[durable timers] fired on instance A: ${onA}, on instance B: ${onB}\n`);
     expect(onA + onB).toBe(COUNT + 5);
   }, 120_000);
+
+  it('a timer that cannot fire records why, backs off and is retried, and holds up none behind it', async () => {
+    const carol = await a.login('carol');
+    const dave = await a.login('dave');
+    const res = await a.request('POST', '/api/approvals', { token: dave.accessToken, body: { kind: 'purchase', title: 'Behind a bad timer', amount: '1.00', approverIds: [carol.user.id] } });
+    expect(res.status).toBe(201);
+    await sql.query(
+      `INSERT INTO timers (kind, key, due_at, payload) VALUES
+         ('nobody.knows', 'test:unknown-kind', now() - interval '2 seconds', '{}'),
+         ('approval.remind', 'test:broken-payload', now() - interval '2 seconds', '{"approvalId": 7}')`,
+    );
+    await commitBurst(sql, res.body as ApprovalDto, 5000, 1);
+    await waitUntil('the good timer behind the bad ones', async () => (await remindersOf(sql, res.body.id)).includes(5000));
+    let rows: Array<{ key: string; attempts: number; last_error: string; retry_in: number; fired_at: Date | null }> = [];
+    await waitUntil('a second attempt', async () => {
+      rows = (await sql.query(
+        `SELECT key, attempts, last_error, extract(epoch FROM next_attempt_at - now())::float8 AS retry_in, fired_at FROM timers WHERE key LIKE 'test:%' ORDER BY key`,
+      )).rows;
+      return rows.every((r) => r.attempts >= 2);
+    }, 15_000);
+    expect(rows).toEqual([
+      { key: 'test:broken-payload', attempts: expect.any(Number), last_error: expect.stringMatching(/has no approval step in its payload/), retry_in: expect.any(Number), fired_at: null },
+      { key: 'test:unknown-kind', attempts: expect.any(Number), last_error: expect.stringMatching(/No handler is registered for timer kind "nobody.knows"/), retry_in: expect.any(Number), fired_at: null },
+    ]);
+    // Backoff: base 1 s doubling, so the next attempt is further off than a poll.
+    for (const r of rows) expect(r.retry_in).toBeGreaterThan(0.5);
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    expect(metrics).toMatch(/herald_timers_failures_total\{kind="nobody.knows"\} [1-9]/);
+    expect(metrics).toMatch(/herald_timers_pending 2\n/); // the two bad ones (purchase has no policy here: no timer of its own)
+  }, 60_000);
 });
