@@ -97,7 +97,7 @@ describe('durable timers across SIGKILL', () => {
     expect(await remindersOf(sql, approval.id)).toEqual([2]);
     const carolAgain = await login('carol');
     const inbox = await api('GET', '/api/notifications?limit=100', carolAgain.accessToken);
-    expect((inbox.body.items as Array<{ type: string }>).filter((n) => n.type === 'approval.reminder')).toHaveLength(1);
+    expect((inbox.body as { items: Array<{ type: string }> }).items.filter((n) => n.type === 'approval.reminder')).toHaveLength(1);
   }, 180_000);
 
   it('SIGKILL at any point while timers fire loses none and fires none twice', async () => {
