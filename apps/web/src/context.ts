@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import type { SessionUser } from './api';
+import { describeError } from './errors';
 import type { LiveHub } from './live';
 
 export interface AppContextValue {
@@ -15,6 +16,7 @@ export function useApp(): AppContextValue {
   return value;
 }
 
+/** The sentence for a failed request, in the current language (errors.ts: codes, fields and rules translated). */
 export function errorMessage(err: unknown, fallback: string): string {
-  return err instanceof Error && err.message ? err.message : fallback;
+  return describeError(err, fallback);
 }

@@ -1,7 +1,10 @@
-import type { ApprovalDecision, ApprovalDto } from '@herald/contracts';
+import { APPROVAL_LIMITS, type ApprovalDecision, type ApprovalDto } from '@herald/contracts';
 import { useId, useState } from 'react';
 import { ApiError, session } from '../api';
+import { TooLong, tooLongProps } from '../components/TooLong';
 import { errorMessage } from '../context';
+import { describeProblems } from '../errors';
+import { checkDecisionComment } from '../form-checks';
 import { useT, type MessageKey } from '../i18n';
 
 /** The steps in order, each with its approver and state in words (plus a marker shape, not colour alone). */
@@ -23,13 +26,18 @@ export function StepList({ approval }: { approval: ApprovalDto }) {
 
 /** Approve or reject with a comment; a 409 says who decided first instead of failing silently. */
 export function DecisionForm({ approval, onDone, onConflict }: { approval: ApprovalDto; onDone: (a: ApprovalDto) => void; onConflict: (a: ApprovalDto) => void }) {
-  const { t } = useT();
+  const { t, locale } = useT();
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const commentId = useId();
 
   async function decide(decision: ApprovalDecision) {
+    const problems = checkDecisionComment(comment);
+    if (problems.length) {
+      setMessage({ kind: 'error', text: describeProblems(locale, problems) });
+      return;
+    }
     setBusy(true);
     setMessage(null);
     try {
@@ -59,7 +67,8 @@ export function DecisionForm({ approval, onDone, onConflict }: { approval: Appro
   return (
     <div className="decision" data-testid="decision-form">
       <label htmlFor={commentId}>{t('approvals.comment')}</label>
-      <textarea id={commentId} rows={2} maxLength={1000} value={comment} onChange={(e) => setComment(e.target.value)} />
+      <textarea id={commentId} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} {...tooLongProps(`${commentId}-long`, comment, APPROVAL_LIMITS.commentMaxLength)} />
+      <TooLong id={`${commentId}-long`} value={comment} limit={APPROVAL_LIMITS.commentMaxLength} />
       <div className="actions">
         <button type="button" className="primary" disabled={busy} onClick={() => void decide('approve')}>
           ✓ {t('approvals.approve')}

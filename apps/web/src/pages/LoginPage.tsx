@@ -1,5 +1,8 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { session, NetworkError } from '../api';
+import { session } from '../api';
+import { errorMessage } from '../context';
+import { describeProblems } from '../errors';
+import { checkLogin } from '../form-checks';
 import { LOCALES, setLocale, useT, type MessageKey } from '../i18n';
 import { useTitle } from '../router';
 
@@ -42,12 +45,17 @@ export function LoginPage() {
   }, []);
 
   async function signIn(name: string, secret: string) {
+    const problems = checkLogin(name, secret);
+    if (problems.length) {
+      setError(describeProblems(locale, problems));
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
       await session.login(name, secret);
     } catch (err) {
-      setError(err instanceof NetworkError ? t('error.network') : err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err, t('error.network')));
       setBusy(false);
     }
   }

@@ -1,7 +1,10 @@
-import type { OrderDto } from '@herald/contracts';
+import { MONEY_PATTERN, ORDER_LIMITS, type OrderDto } from '@herald/contracts';
 import { type FormEvent, useEffect, useState } from 'react';
-import { ApiError, session } from '../api';
+import { session } from '../api';
+import { TooLong, tooLongProps } from '../components/TooLong';
 import { errorMessage } from '../context';
+import { describeProblems } from '../errors';
+import { checkOrder } from '../form-checks';
 import { formatMoney } from '../format';
 import { useT } from '../i18n';
 import { linkClick, navigate, useTitle } from '../router';
@@ -14,13 +17,15 @@ interface ItemDraft {
 }
 
 const emptyItem = (): ItemDraft => ({ sku: '', name: '', qty: '1', unitPrice: '' });
-const MONEY = /^\d{1,12}(\.\d{1,2})?$/;
+// The server's own amount rule; as an HTML pattern without its anchors (the browser adds them).
+const MONEY = MONEY_PATTERN;
+const MONEY_HTML = MONEY_PATTERN.source.slice(1, -1);
 
 /** Sum in cents with integers: prices are exact decimals, never floats. */
 function totalOf(items: ItemDraft[]): string | null {
   let cents = 0n;
   for (const item of items) {
-    if (!MONEY.test(item.unitPrice) || !/^[1-9]\d{0,5}$/.test(item.qty)) return null;
+    if (!MONEY.test(item.unitPrice) || !/^[1-9]\d{0,6}$/.test(item.qty) || Number(item.qty) > ORDER_LIMITS.qtyMax) return null;
     const [int, frac = ''] = item.unitPrice.split('.');
     cents += BigInt(int + frac.padEnd(2, '0')) * BigInt(item.qty);
   }
@@ -58,6 +63,12 @@ export function OrderForm({ id }: { id?: string }) {
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    // The server's limits (@herald/contracts), checked before sending: the same sentences as its 400s.
+    const problems = checkOrder({ customer, note, items });
+    if (problems.length) {
+      setError(describeProblems(locale, problems));
+      return;
+    }
     setBusy(true);
     setError(null);
     const body = {
@@ -71,7 +82,7 @@ export function OrderForm({ id }: { id?: string }) {
         : await session.request<OrderDto>('POST', '/api/orders', body);
       navigate(`/orders/${saved.id}`);
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 409 ? `${err.message}` : errorMessage(err, t('error.network')));
+      setError(errorMessage(err, t('error.network')));
       setBusy(false);
     }
   }
@@ -88,27 +99,30 @@ export function OrderForm({ id }: { id?: string }) {
       <form onSubmit={onSubmit} data-testid="order-form">
         <label>
           {t('form.customer')}
-          <input name="customer" required maxLength={200} value={customer} onChange={(e) => setCustomer(e.target.value)} />
+          <input name="customer" required value={customer} onChange={(e) => setCustomer(e.target.value)} {...tooLongProps('customer-long', customer, ORDER_LIMITS.customerMaxLength)} />
         </label>
+        <TooLong id="customer-long" value={customer} limit={ORDER_LIMITS.customerMaxLength} />
         <fieldset>
           <legend>{t('form.items')}</legend>
           {items.map((item, i) => (
             <div className="item-row" key={i} role="group" aria-label={`${t('form.items')} ${i + 1}`}>
               <label>
                 {t('form.sku')}
-                <input name={`sku-${i}`} required maxLength={64} value={item.sku} onChange={(e) => setItem(i, { sku: e.target.value })} />
+                <input name={`sku-${i}`} required value={item.sku} onChange={(e) => setItem(i, { sku: e.target.value })} {...tooLongProps(`sku-${i}-long`, item.sku, ORDER_LIMITS.skuMaxLength)} />
+                <TooLong id={`sku-${i}-long`} value={item.sku} limit={ORDER_LIMITS.skuMaxLength} />
               </label>
               <label className="grow">
                 {t('form.name')}
-                <input name={`name-${i}`} required maxLength={200} value={item.name} onChange={(e) => setItem(i, { name: e.target.value })} />
+                <input name={`name-${i}`} required value={item.name} onChange={(e) => setItem(i, { name: e.target.value })} {...tooLongProps(`name-${i}-long`, item.name, ORDER_LIMITS.itemNameMaxLength)} />
+                <TooLong id={`name-${i}-long`} value={item.name} limit={ORDER_LIMITS.itemNameMaxLength} />
               </label>
               <label className="narrow">
                 {t('form.qty')}
-                <input name={`qty-${i}`} required inputMode="numeric" pattern="[1-9][0-9]{0,5}" value={item.qty} onChange={(e) => setItem(i, { qty: e.target.value })} />
+                <input name={`qty-${i}`} required inputMode="numeric" value={item.qty} onChange={(e) => setItem(i, { qty: e.target.value })} />
               </label>
               <label className="narrow">
                 {t('form.unitPrice')}
-                <input name={`price-${i}`} required inputMode="decimal" pattern="[0-9]{1,12}(\.[0-9]{1,2})?" placeholder="0.00" value={item.unitPrice} onChange={(e) => setItem(i, { unitPrice: e.target.value })} />
+                <input name={`price-${i}`} required inputMode="decimal" pattern={MONEY_HTML} placeholder="0.00" value={item.unitPrice} onChange={(e) => setItem(i, { unitPrice: e.target.value })} />
               </label>
               {items.length > 1 && (
                 <button type="button" className="icon" aria-label={t('form.removeItem', { n: i + 1 })} onClick={() => setItems((list) => list.filter((_, j) => j !== i))}>
@@ -117,14 +131,15 @@ export function OrderForm({ id }: { id?: string }) {
               )}
             </div>
           ))}
-          {items.length < 200 && (
+          {items.length < ORDER_LIMITS.itemsMax && (
             <button type="button" onClick={() => setItems((list) => [...list, emptyItem()])}>{t('form.addItem')}</button>
           )}
         </fieldset>
         <label>
           {t('form.note')}
-          <textarea name="note" maxLength={2000} rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
+          <textarea name="note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} {...tooLongProps('note-long', note, ORDER_LIMITS.noteMaxLength)} />
         </label>
+        <TooLong id="note-long" value={note} limit={ORDER_LIMITS.noteMaxLength} />
         <p className="total" aria-live="polite">
           {t('form.total')}: <strong>{total === null ? '—' : formatMoney(total, locale)}</strong>
         </p>

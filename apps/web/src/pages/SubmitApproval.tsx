@@ -1,13 +1,18 @@
-import { APPROVAL_KINDS, type ApprovalDto, type ApprovalKind, type ApproverOption } from '@herald/contracts';
+import { APPROVAL_KINDS, APPROVAL_LIMITS, MONEY_PATTERN, type ApprovalDto, type ApprovalKind, type ApproverOption } from '@herald/contracts';
 import { type FormEvent, useEffect, useState } from 'react';
 import { session } from '../api';
+import { TooLong, tooLongProps } from '../components/TooLong';
 import { errorMessage, useApp } from '../context';
+import { describeProblems } from '../errors';
+import { checkApproval } from '../form-checks';
 import { useT, type MessageKey } from '../i18n';
+
+const MONEY_HTML = MONEY_PATTERN.source.slice(1, -1);
 
 /** Submit a request. Approvers come from GET /api/approvals/approvers when the server offers it, else typed ids. */
 export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) => void }) {
   const { user } = useApp();
-  const { t } = useT();
+  const { t, locale } = useT();
   const [open, setOpen] = useState(false);
   const [kind, setKind] = useState<ApprovalKind>('purchase');
   const [title, setTitle] = useState('');
@@ -29,9 +34,15 @@ export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) 
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    const approverIds = options?.length ? chosen : typedIds.split(',').map((s) => s.trim()).filter(Boolean);
+    // The server's limits (@herald/contracts), checked before sending: the same sentences as its 400s.
+    const problems = checkApproval({ kind, title, amount, details, approverIds });
+    if (problems.length) {
+      setMessage({ kind: 'error', text: describeProblems(locale, problems) });
+      return;
+    }
     setBusy(true);
     setMessage(null);
-    const approverIds = options?.length ? chosen : typedIds.split(',').map((s) => s.trim()).filter(Boolean);
     try {
       const created = await session.request<ApprovalDto>('POST', '/api/approvals', {
         kind,
@@ -77,19 +88,21 @@ export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) 
         </label>
         <label className="grow">
           {t('approvals.subject')}
-          <input name="title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+          <input name="title" required value={title} onChange={(e) => setTitle(e.target.value)} {...tooLongProps('title-long', title, APPROVAL_LIMITS.titleMaxLength)} />
+          <TooLong id="title-long" value={title} limit={APPROVAL_LIMITS.titleMaxLength} />
         </label>
         {kind !== 'leave' && (
           <label className="narrow">
             {t('approvals.amount')}
-            <input name="amount" required inputMode="decimal" pattern="[0-9]{1,12}(\.[0-9]{1,2})?" placeholder="0.00" value={amount} onChange={(e) => setAmount(e.target.value)} />
+            <input name="amount" required inputMode="decimal" pattern={MONEY_HTML} placeholder="0.00" value={amount} onChange={(e) => setAmount(e.target.value)} />
           </label>
         )}
       </div>
       <label>
         {t('approvals.details')}
-        <textarea name="details" rows={2} maxLength={2000} value={details} onChange={(e) => setDetails(e.target.value)} />
+        <textarea name="details" rows={2} value={details} onChange={(e) => setDetails(e.target.value)} {...tooLongProps('details-long', details, APPROVAL_LIMITS.detailsMaxLength)} />
       </label>
+      <TooLong id="details-long" value={details} limit={APPROVAL_LIMITS.detailsMaxLength} />
       {options === null ? (
         <p>{t('common.loading')}</p>
       ) : options.length ? (
