@@ -13,6 +13,7 @@ import { LoginPage } from './pages/LoginPage';
 import { OrderDetail } from './pages/OrderDetail';
 import { OrderForm } from './pages/OrderForm';
 import { OrdersPage } from './pages/OrdersPage';
+import { SettingsPage } from './pages/SettingsPage';
 import { navigate, useRoute } from './router';
 import { useStore } from './store';
 
@@ -74,6 +75,7 @@ function Page({ path }: { path: string }) {
     return <OrdersPage />;
   }
   if (parts[0] === 'admin') return <AdminPage section={parts[1]} />;
+  if (parts[0] === 'settings') return <SettingsPage />;
   if (parts[0] === 'approvals') return parts[1] ? <ApprovalDetail id={parts[1]} /> : <ApprovalsPage />;
   return <InboxPage />;
 }

@@ -63,6 +63,9 @@ export function Header() {
           {t('header.user', { name: user.displayName })}
           <span className="roles"> · {user.roles.map((r) => t(`role.${r}` as MessageKey)).join(', ')}</span>
         </span>
+        <a href="/settings" className="settings-link" data-testid="settings-link" onClick={linkClick('/settings')} aria-current={path.startsWith('/settings') ? 'page' : undefined}>
+          {t('settings.nav')}
+        </a>
         <button type="button" className="quiet" onClick={() => void session.logout()}>
           {t('header.logout')}
         </button>
