@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import type { OrderEventPayload, UserDto } from '@herald/contracts';
+import { type OrderEventPayload, type UserDto, USERNAME_PATTERN } from '@herald/contracts';
 import type { OutboxItemDto } from '@herald/notifications/admin/outbox-admin.dto';
 import type { ApiKeyInfo } from '@herald/notifications/push/api-keys.service';
-import type { ApiKeyRow, OutboxEventRow } from '../apps/web/src/admin/types';
+import { type ApiKeyRow, type OutboxEventRow, USERNAME_INPUT_PATTERN } from '../apps/web/src/admin/types';
 import { ensureWebBuilt, launchChromium } from './support/browser';
 import { sleep } from './support/sockets';
 import { DEMO_PASSWORD, startTestServer, type TestServer } from './support/server';
@@ -87,6 +87,13 @@ describe('admin screens in a real browser', () => {
     }
     throw new Error(`Tab never reached ${what}`);
   }
+
+  it('the username field refuses exactly what the server does (browsers compile `pattern` with the v flag)', () => {
+    const input = new RegExp(`^(?:${USERNAME_INPUT_PATTERN})$`, 'v');
+    for (const name of ['ab', 'abc', 'a-b.c_d', 'A'.repeat(64), 'A'.repeat(65), 'with space', 'ümlaut', 'semi;colon', '-lead', 'x'.repeat(3) + '\n']) {
+      expect([name, input.test(name)]).toEqual([name, USERNAME_PATTERN.test(name)]);
+    }
+  });
 
   const loginStatus = async (username: string, password: string) =>
     (await server.request('POST', '/api/auth/login', { body: { username, password } })).status;

@@ -3,7 +3,7 @@ import { session } from '../api';
 import { useT } from '../i18n';
 import { adminError } from './errors';
 import { NoticeLine, type Notice, When } from './parts';
-import { type ApiKeyRow, type CreatedApiKey, KEY_NAME_PATTERN } from './types';
+import { type ApiKeyRow, type CreatedApiKey, KEY_NAME_INPUT_PATTERN } from './types';
 
 /** Push API keys: create one (its key shown this once), see when each was last used, revoke after a confirmation. */
 export function ApiKeysAdmin() {
@@ -105,7 +105,7 @@ function CreateKey({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
         <div className="grow field">
           <label>
             {t('admin.keyName')}
-            <input name="keyName" required pattern={KEY_NAME_PATTERN} maxLength={100} aria-describedby="key-name-hint" value={name} onChange={(e) => setName(e.target.value)} />
+            <input name="keyName" required pattern={KEY_NAME_INPUT_PATTERN} maxLength={100} aria-describedby="key-name-hint" value={name} onChange={(e) => setName(e.target.value)} />
           </label>
           <span className="hint small" id="key-name-hint">{t('admin.keyNameHint')}</span>
         </div>

@@ -5,7 +5,7 @@ import { useApp } from '../context';
 import { useT } from '../i18n';
 import { adminError } from './errors';
 import { NoticeLine, type Notice, RolePicker, roleList, When } from './parts';
-import { DISPLAY_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from './types';
+import { DISPLAY_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_INPUT_PATTERN, USERNAME_MAX } from './types';
 
 /** Users: the list, a form to create one, and per user: name and roles, disable/enable, a new password. */
 export function UsersAdmin() {
@@ -133,7 +133,7 @@ function CreateUser({ onCreated }: { onCreated: (u: UserDto) => void }) {
         <div className="grow field">
           <label>
             {t('admin.username')}
-            <input ref={first} name="username" required pattern={USERNAME_PATTERN} maxLength={64} autoComplete="off" aria-describedby="username-hint" value={username} onChange={(e) => setUsername(e.target.value)} />
+            <input ref={first} name="username" required pattern={USERNAME_INPUT_PATTERN} maxLength={USERNAME_MAX} autoComplete="off" aria-describedby="username-hint" value={username} onChange={(e) => setUsername(e.target.value)} />
           </label>
           <span className="hint small" id="username-hint">{t('admin.usernameHint')}</span>
         </div>

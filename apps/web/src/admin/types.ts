@@ -1,3 +1,5 @@
+import { USER_LIMITS } from '@herald/contracts';
+
 /**
  * The admin API's answers as the UI reads them. The server declares them in libs/notifications
  * (ApiKeyInfo, OutboxItemDto), which the web bundle does not import; the e2e test binds the two.
@@ -33,9 +35,15 @@ export interface OutboxPage {
   nextCursor: string | null;
 }
 
-/** The server's limits (CreateUserDto, CreateApiKeyDto), so the browser refuses what the server would. */
-export const USERNAME_PATTERN = '[A-Za-z0-9_.\\-]{3,64}';
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 128;
-export const DISPLAY_NAME_MAX = 128;
-export const KEY_NAME_PATTERN = '[A-Za-z0-9 _.:\\-]{1,100}';
+/** The server's limits (libs/contracts limits.ts, CreateApiKeyDto), so the browser refuses what the server would. */
+export const PASSWORD_MIN = USER_LIMITS.passwordMinLength;
+export const PASSWORD_MAX = USER_LIMITS.passwordMaxLength;
+export const DISPLAY_NAME_MAX = USER_LIMITS.displayNameMaxLength;
+export const USERNAME_MAX = USER_LIMITS.usernameMaxLength;
+/**
+ * USERNAME_PATTERN as an HTML `pattern`, which browsers compile with the `v` flag: there a bare `-` in
+ * a class is a syntax error (and the whole pattern silently ignored), so it is escaped. The e2e test
+ * checks both agree.
+ */
+export const USERNAME_INPUT_PATTERN = `[A-Za-z0-9_.\\-]{${USER_LIMITS.usernameMinLength},${USER_LIMITS.usernameMaxLength}}`;
+export const KEY_NAME_INPUT_PATTERN = '[A-Za-z0-9 _.:\\-]{1,100}';
