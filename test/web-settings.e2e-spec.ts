@@ -96,7 +96,7 @@ describe('settings page in a real browser', () => {
     await page.getByRole('heading', { name: '通知设置' }).waitFor();
     await page.getByLabel('免打扰时段内暂缓邮件').check();
     await page.getByLabel('时区').waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.getByRole('button', { name: '保存' }).click();
     await page.getByTestId('settings-notice').getByText('设置已保存。').waitFor();
