@@ -3,6 +3,8 @@ import { pushClient } from './support/push';
 import { eventually, startSmtpReceiver } from './support/receivers';
 import { sleep } from './support/sockets';
 
+const ENV = { MAIL_FROM: 'Herald <herald@test.example>', PUSH_RATE_PER_SECOND: '1000', DELIVERY_RETRY_BASE_MS: '100', DELIVERY_MAX_ATTEMPTS: '2' };
+
 /** Fallback by email to a real SMTP server (smtp-server) started here; pushes with `fallback: {after: 1}`. */
 describe('fallback email', () => {
   let server: TestServer;
@@ -13,7 +15,7 @@ describe('fallback email', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpReceiver();
-    server = await startTestServer({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Herald <herald@test.example>', PUSH_RATE_PER_SECOND: '1000' } });
+    server = await startTestServer({ env: { ...ENV, SMTP_URL: smtp.url } });
     ({ push } = await pushClient(server));
     await loginAll(server, { tokens, ids });
     for (const name of ['alice', 'bob', 'dave']) {
@@ -96,6 +98,34 @@ describe('fallback email', () => {
     expect(smtp.mails.length).toBe(before);
     expect(await deliveriesOf(res.body.ids[0])).toEqual([]);
     await server.request('PUT', '/api/me/preferences', { token: tokens.dave, body: {} });
+  });
+
+  it('an address the SMTP server refuses (550) is retried, then parked with the answer', async () => {
+    await server.request('PATCH', `/api/users/${ids.carol}`, { token: tokens.admin, body: { email: 'nobody@example.com' } });
+    const res = await push({ to: { userIds: [ids.carol] }, type: 'stock.count', title: 'Bounces', fallback: { after: 0, channels: ['email'] } });
+    const id = res.body.ids[0];
+    await eventually(async () => (await deliveriesOf(id))[0]?.status === 'parked', 'parked');
+    const [d] = await deliveriesOf(id);
+    expect(d).toMatchObject({ attempts: 2, remoteStatus: 550, recipient: 'nobody@example.com' });
+    expect(d.parkedReason).toContain('No such mailbox');
+    await server.request('PATCH', `/api/users/${ids.carol}`, { token: tokens.admin, body: { email: null } });
+  });
+
+  it('two instances on one database send each fallback once', async () => {
+    const second = await startTestServer({ db: server.db, env: { ...ENV, SMTP_URL: smtp.url } });
+    try {
+      const before = smtp.mails.length;
+      const pushed = [];
+      for (let i = 0; i < 6; i++) pushed.push((await push({ to: { userIds: [ids.alice, ids.bob] }, type: 'stock.count', title: `Twice? ${i}`, fallback: { after: 1, channels: ['email'] } })).body.ids[0]);
+      await eventually(() => smtp.mails.length >= before + 12, '12 emails');
+      await sleep(1500);
+      const sent = smtp.mails.slice(before);
+      expect(sent).toHaveLength(12);
+      expect(new Set(sent.map((m) => `${m.to[0]} ${m.subject}`)).size).toBe(12);
+      for (const id of pushed) expect((await deliveriesOf(id)).map((d) => d.attempts)).toEqual([1, 1]);
+    } finally {
+      await second.stop({ keepDatabase: true });
+    }
   });
 
   it('refuses bad fallbacks and bad emails with a 400 naming the field', async () => {

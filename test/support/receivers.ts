@@ -18,6 +18,11 @@ export async function startSmtpReceiver(): Promise<{ url: string; mails: Receive
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // Plays a mailbox that does not exist: a permanent refusal (550) of the recipient.
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith('nobody@')) return callback(Object.assign(new Error('5.1.1 No such mailbox'), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
