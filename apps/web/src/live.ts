@@ -84,6 +84,8 @@ export class LiveHub {
         if (s === 'connected') this.everConnected.set(true);
       }),
       this.client.on('notification', (n, info) => this.enqueue(n, info.replayed)),
+      // The server ended this device's session (or all of them): this tab and the others follow, saying why.
+      this.client.on('closed', ({ reason }) => this.session.serverEnded(reason)),
       this.client.on('unread', ({ count }) => this.unread.set(count)),
       this.client.on('replay:done', ({ count }) => {
         if (count > 0) this.missed.set(count);
