@@ -1,5 +1,5 @@
 import { type Browser, type Page } from 'playwright-core';
-import { ORDER_LIMITS } from '@herald/contracts';
+import { APPROVAL_LIMITS, ORDER_LIMITS } from '@herald/contracts';
 import { ensureWebBuilt, launchChromium } from './support/browser';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -14,6 +14,7 @@ describe('web: errors people can act on, in their language', () => {
   let page: Page;
   /** POST /api/orders requests the page sent, with their answers' statuses. */
   const posts: number[] = [];
+  const approvalPosts: number[] = [];
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -26,6 +27,7 @@ describe('web: errors people can act on, in their language', () => {
     });
     page.on('response', (res) => {
       if (res.request().method() === 'POST' && new URL(res.url()).pathname === '/api/orders') posts.push(res.status());
+      if (res.request().method() === 'POST' && new URL(res.url()).pathname === '/api/approvals') approvalPosts.push(res.status());
     });
     await page.goto(`${server.url}/`);
     await page.getByRole('button', { name: '使用 alice' }).click();
@@ -99,5 +101,24 @@ describe('web: errors people can act on, in their language', () => {
     await page.getByRole('button', { name: '创建订单' }).click();
     await expect(alert().textContent()).resolves.toBe('无法连接服务器，请检查网络后重试。');
     await page.unroute('**/api/orders');
+  });
+
+  it('an approval title of 151 characters is refused in the browser (the form allowed 200, the server 150); 150 is submitted', async () => {
+    await page.getByRole('link', { name: '审批' }).first().click();
+    await page.getByRole('button', { name: '新建申请' }).click();
+    const approvalForm = page.getByTestId('approval-form');
+    await approvalForm.waitFor();
+    await page.locator('select[name="kind"]').selectOption('leave');
+    await approvalForm.locator('input[name="approver"]').first().check();
+    const title = approvalForm.locator('input[name="title"]');
+    await title.fill('假'.repeat(APPROVAL_LIMITS.titleMaxLength + 1));
+    expect(await title.inputValue()).toHaveLength(151);
+    await approvalForm.getByRole('button', { name: '提交申请' }).click();
+    await expect(approvalForm.locator('.notice-error').textContent()).resolves.toBe('标题最多 150 个字符');
+    expect(approvalPosts).toEqual([]);
+    await title.fill('假'.repeat(APPROVAL_LIMITS.titleMaxLength));
+    await approvalForm.getByRole('button', { name: '提交申请' }).click();
+    await approvalForm.locator('.notice-ok').waitFor();
+    expect(approvalPosts).toEqual([201]);
   });
 });
