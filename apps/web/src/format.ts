@@ -50,3 +50,50 @@ export function notificationBody(n: Notification, locale: Locale): string {
   }
   return n.body;
 }
+
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+  ['day', 7],
+  ['week', 4.35],
+  ['month', 12],
+  ['year', Infinity],
+];
+
+/** "3 minutes ago" / "3分钟前"; the absolute time belongs in a title or tooltip beside it. */
+export function formatRelative(iso: string, locale: Locale, now = Date.now()): string {
+  let value = (new Date(iso).getTime() - now) / 1000;
+  // Clocks differ a little: a time a few seconds "in the future" is now.
+  if (value > 0 && value < 60) value = 0;
+  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  if (Math.abs(value) < 45) return rtf.format(0, 'second');
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (Math.abs(value) < size) return rtf.format(Math.round(value), unit);
+    value /= size;
+  }
+  return rtf.format(Math.round(value), 'year');
+}
+
+/** The full date and time, for hover and screen readers. */
+export function formatAbsolute(iso: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'medium' }).format(new Date(iso));
+}
+
+/** Local calendar day of a time, as a key for grouping ("2026-12-02"). */
+export function dayKey(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** "Today", "Yesterday" (in the reader's language, from Intl) or the date. */
+export function dayLabel(iso: string, locale: Locale, now = Date.now()): string {
+  const date = new Date(iso);
+  const midnight = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((midnight(date) - midnight(new Date(now))) / 86_400_000);
+  if (days === 0 || days === -1) {
+    const text = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }).format(days, 'day');
+    return text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+  }
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'full' }).format(date);
+}

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { session } from '../api';
 import { useApp } from '../context';
 import { LOCALES, setLocale, useT, type MessageKey } from '../i18n';
@@ -14,12 +15,14 @@ export function Header() {
   const state = useStore(hub.connection);
   const everConnected = useStore(hub.everConnected);
   const unread = useStore(hub.unread);
+  const todo = useStore(hub.todo);
+  const [menuOpen, setMenuOpen] = useState(false);
   const { path } = useRoute();
   const stateText = state === 'reconnecting' && !everConnected ? t('conn.connecting') : t(`conn.${state}` as MessageKey);
-  const links: { to: string; label: MessageKey; badge?: boolean }[] = [
+  const links: { to: string; label: MessageKey; badge?: 'unread' | 'todo' }[] = [
     ...(canSeeOrders(user.roles) ? [{ to: '/orders', label: 'nav.orders' as const }] : []),
-    { to: '/approvals', label: 'nav.approvals' },
-    { to: '/inbox', label: 'nav.inbox', badge: true },
+    { to: '/approvals', label: 'nav.approvals', badge: 'todo' },
+    { to: '/inbox', label: 'nav.inbox', badge: 'unread' },
     ...(user.roles.includes('admin') ? [{ to: '/admin', label: 'admin.nav' as const }] : []),
   ];
 
@@ -34,9 +37,14 @@ export function Header() {
             <li key={l.to}>
               <a href={l.to} onClick={linkClick(l.to)} aria-current={path.startsWith(l.to) ? 'page' : undefined}>
                 {t(l.label)}
-                {l.badge && unread !== null && unread > 0 && (
+                {l.badge === 'unread' && unread !== null && unread > 0 && (
                   <span className="badge" data-testid="unread-badge" aria-label={t('unread.label', { count: unread })}>
                     {unread > 999 ? '999+' : unread}
+                  </span>
+                )}
+                {l.badge === 'todo' && todo !== null && todo > 0 && (
+                  <span className="badge badge-todo" data-testid="todo-badge" aria-label={t('ux.todo.label', { count: todo })}>
+                    {todo > 999 ? '999+' : todo}
                   </span>
                 )}
               </a>
@@ -47,8 +55,18 @@ export function Header() {
       <div className="top-right">
         <span className={`conn conn-${state}`} data-testid="connection" data-state={state} role="status" aria-label={t('conn.label', { state: stateText })}>
           <span className="conn-dot" aria-hidden="true" />
-          {stateText}
+          <span className="conn-text">{stateText}</span>
         </span>
+        {/* On a phone the account controls fold behind one button, so the header stays one line. */}
+        <button type="button" className="icon menu-toggle" aria-expanded={menuOpen} aria-controls="account-menu" onClick={() => setMenuOpen((o) => !o)} onKeyDown={(e) => e.key === 'Escape' && setMenuOpen(false)} id="account-menu-toggle" data-testid="account-menu-toggle">
+          <span aria-hidden="true">☰</span>
+          <span className="sr-only">{t('ux.menu')}</span>
+        </button>
+        <div id="account-menu" className={`account${menuOpen ? ' open' : ''}`} onKeyDown={(e) => {
+          if (e.key !== 'Escape' || !menuOpen) return;
+          setMenuOpen(false);
+          document.getElementById('account-menu-toggle')?.focus();
+        }}>
         <label className="lang">
           <span className="sr-only">{t('header.language')}</span>
           <select value={locale} onChange={(e) => setLocale(e.target.value as typeof locale)}>
@@ -63,15 +81,16 @@ export function Header() {
           {t('header.user', { name: user.displayName })}
           <span className="roles"> · {user.roles.map((r) => t(`role.${r}` as MessageKey)).join(', ')}</span>
         </span>
-        <a href="/settings" className="settings-link" data-testid="settings-link" onClick={linkClick('/settings')} aria-current={path.startsWith('/settings') ? 'page' : undefined}>
+        <a href="/settings" className="settings-link" data-testid="settings-link" onClick={(e) => {
+          setMenuOpen(false);
+          linkClick('/settings')(e);
+        }} aria-current={path.startsWith('/settings') ? 'page' : undefined}>
           {t('settings.nav')}
         </a>
-        <button type="button" className="quiet" data-testid="sign-out" onClick={() => void session.logout()}>
+        <button type="button" className="quiet" onClick={() => void session.logout()}>
           {t('header.logout')}
         </button>
-        <button type="button" className="quiet" data-testid="sign-out-everywhere" title={t('session.signOutEverywhereHint')} onClick={() => void session.logoutEverywhere()}>
-          {t('session.signOutEverywhere')}
-        </button>
+        </div>
       </div>
     </header>
   );

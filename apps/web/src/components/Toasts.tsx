@@ -1,53 +1,93 @@
+import type { Notification } from '@herald/contracts';
+import type { MouseEvent } from 'react';
 import { useApp } from '../context';
 import { notificationBody, notificationTitle } from '../format';
 import { useT } from '../i18n';
-import { GROUP_SUMMARY } from '../live';
-import { linkClick } from '../router';
+import { GROUP_SUMMARY, type Toast, toastView } from '../live';
+import { linkClick, safePath } from '../router';
 import { useStore } from '../store';
 
 /** Live toasts in a polite live region: announced by screen readers without stealing focus. */
 export function Toasts() {
   const { hub } = useApp();
   const toasts = useStore(hub.toasts);
-  const { t, locale } = useT();
+  const { t } = useT();
   return (
     <section className="toasts" aria-label={t('toast.region')}>
       <ol role="status" aria-live="polite" aria-relevant="additions text">
-        {toasts.map((toast) => {
-          const text = toast.single ? notificationTitle(toast.single, locale) : t(GROUP_SUMMARY[toast.group], { count: toast.count });
-          const body = toast.single ? notificationBody(toast.single, locale) : '';
-          return (
-            <li
-              key={toast.key}
-              className={`toast toast-${toast.group.replace('.', '-')}`}
-              data-testid="toast"
-              onMouseEnter={() => hub.pauseToast(toast.key, true)}
-              onMouseLeave={() => hub.pauseToast(toast.key, false)}
-              onFocus={() => hub.pauseToast(toast.key, true)}
-              onBlur={() => hub.pauseToast(toast.key, false)}
-            >
-              {toast.href ? (
-                <a
-                  href={toast.href}
-                  onClick={(e) => {
-                    linkClick(toast.href!)(e);
-                    if (e.defaultPrevented) hub.dismissToast(toast.key); // followed: it has done its job
-                  }}
-                >
-                  {text}
-                </a>
-              ) : (
-                <span>{text}</span>
-              )}
-              {body && <span className="toast-body">{body}</span>}
-              <button type="button" className="icon" onClick={() => hub.dismissToast(toast.key)} aria-label={t('common.dismiss')}>
-                ×
-              </button>
-            </li>
-          );
-        })}
+        {toasts.map((toast) => (
+          <li
+            key={toast.key}
+            className={`toast toast-${toast.group.replace('.', '-')}`}
+            data-testid="toast"
+            onMouseEnter={() => hub.pauseToast(toast.key, true)}
+            onMouseLeave={() => hub.pauseToast(toast.key, false)}
+            onFocus={() => hub.pauseToast(toast.key, true)}
+            onBlur={() => hub.pauseToast(toast.key, false)}
+          >
+            <ToastContent toast={toast} />
+            <button type="button" className="icon" onClick={() => hub.dismissToast(toast.key)} aria-label={t('common.dismiss')}>
+              ×
+            </button>
+          </li>
+        ))}
       </ol>
     </section>
+  );
+}
+
+function itemPath(n: Notification): string {
+  return safePath((n.data as { link?: unknown }).link) ?? '/inbox';
+}
+
+function ToastContent({ toast }: { toast: Toast }) {
+  const { hub } = useApp();
+  const { t, locale } = useT();
+  const view = toastView(toast);
+  /** Opens the notification's own item (its same-origin data.link, else the inbox) and marks it read. */
+  const open = (n: Notification) => (e: MouseEvent) => {
+    linkClick(itemPath(n))(e);
+    if (!n.readAt) void hub.markRead([n.id]).catch(() => undefined); // the inbox still has it, unread, if this fails
+    hub.dismissToast(toast.key);
+  };
+  if (!view.headline) {
+    return (
+      <a className="toast-title" href={view.href} onClick={(e) => { linkClick(view.href)(e); if (e.defaultPrevented) hub.dismissToast(toast.key); }}>
+        {t(GROUP_SUMMARY[toast.group], { count: view.more })}
+      </a>
+    );
+  }
+  const n = view.headline;
+  const title = notificationTitle(n, locale);
+  const body = notificationBody(n, locale);
+  const href = itemPath(n);
+  return (
+    <>
+      <span className="toast-head">
+        <a className="toast-title" href={href} onClick={open(n)} title={title} data-testid="toast-headline">
+          {title}
+        </a>
+        {view.more > 0 && (
+          <a className="toast-more" href={view.href} onClick={(e) => { linkClick(view.href)(e); if (e.defaultPrevented) hub.dismissToast(toast.key); }} data-testid="toast-more">
+            <span aria-hidden="true">· </span>
+            {t('ux.toast.more', { count: view.more })}
+          </a>
+        )}
+      </span>
+      {body && view.more === 0 && <span className="toast-body" title={body}>{body}</span>}
+      {view.others.length > 0 && (
+        <ul className="toast-others">
+          {view.others.map((o) => {
+            const text = notificationTitle(o, locale);
+            return (
+              <li key={o.id}>
+                <a href={itemPath(o)} onClick={open(o)} title={text} data-testid="toast-other">{text}</a>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </>
   );
 }
 

@@ -50,20 +50,20 @@ export function ApprovalDetail({ id }: { id: string }) {
         <a href="/approvals" onClick={linkClick('/approvals')}>← {t('approvals.title')}</a>
       </p>
       <div className="page-head">
-        <h1 id="approval-title">{approval.title}</h1>
+        <h1 id="approval-title" className="wrap-any">{approval.title}</h1>
         <span className={`pill pill-${approval.status}`} data-testid="approval-status">
           <span aria-hidden="true" className="pill-mark" />
           {t(`astatus.${approval.status}` as MessageKey)}
         </span>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      <p className="meta">
+      <p className="meta wrap-any">
         {t(`kind.${approval.kind}` as MessageKey)}
-        {approval.amount && <> · {formatMoney(approval.amount, locale)}</>} · {t('approvals.from', { name: approval.applicantName })} · {formatTime(approval.createdAt, locale)}
+        {approval.amount && <> · <span className="nowrap">{formatMoney(approval.amount, locale)}</span></>} · {t('approvals.from', { name: approval.applicantName })} · {formatTime(approval.createdAt, locale)}
       </p>
-      {approval.details && <p className="details">{approval.details}</p>}
+      {approval.details && <p className="details wrap-any pre-wrap">{approval.details}</p>}
       <StepList approval={approval} />
-      {mayDecide && <DecisionForm approval={approval} onDone={setApproval} onConflict={setApproval} />}
+      {mayDecide && <DecisionForm approval={approval} onDone={(a) => { setApproval(a); hub.refreshTodo(); }} onConflict={setApproval} />}
       {approval.status === 'pending' && approval.applicantId === user.id && (
         <button type="button" className="danger" onClick={() => void withdraw(approval)}>{t('approvals.withdraw')}</button>
       )}

@@ -5,6 +5,7 @@ import { errorMessage, useApp } from '../context';
 import { formatMoney, formatTime } from '../format';
 import { useT, type MessageKey } from '../i18n';
 import { linkClick, navigate, useRoute, useTitle } from '../router';
+import { useStore } from '../store';
 import { DecisionForm, StepList } from './ApprovalParts';
 import { SubmitApproval } from './SubmitApproval';
 
@@ -77,9 +78,13 @@ export function ApprovalsPage() {
     };
   }, [hub, load, box, user.id]);
 
+  const todo = useStore(hub.todo);
   const tab = (id: Box, label: MessageKey) => (
     <a href={`/approvals?box=${id}`} onClick={linkClick(`/approvals?box=${id}`)} aria-current={box === id ? 'page' : undefined} className="tab">
       {t(label)}
+      {id === 'todo' && todo !== null && todo > 0 && (
+        <span className="badge badge-todo" data-testid="todo-tab-count" aria-label={t('ux.todo.label', { count: todo })}>{todo}</span>
+      )}
     </a>
   );
 
@@ -111,7 +116,7 @@ export function ApprovalsPage() {
         {items.map((a) => (
           <li key={a.id} className="card" data-testid="approval-card" data-approval-id={a.id}>
             <div className="card-head">
-              <h2>
+              <h2 className="clip" title={a.title}>
                 <a href={`/approvals/${a.id}`} onClick={linkClick(`/approvals/${a.id}`)}>{a.title}</a>
               </h2>
               <span className={`pill pill-${a.status}`} data-testid="approval-status">
@@ -119,13 +124,13 @@ export function ApprovalsPage() {
                 {t(`astatus.${a.status}` as MessageKey)}
               </span>
             </div>
-            <p className="meta">
+            <p className="meta wrap-any">
               {t(`kind.${a.kind}` as MessageKey)}
-              {a.amount && <> · {formatMoney(a.amount, locale)}</>} · {t('approvals.from', { name: a.applicantName })} · {formatTime(a.createdAt, locale)}
+              {a.amount && <> · <span className="nowrap">{formatMoney(a.amount, locale)}</span></>} · {t('approvals.from', { name: a.applicantName })} · {formatTime(a.createdAt, locale)}
             </p>
             <StepList approval={a} />
             {box === 'todo' && a.status === 'pending' && (
-              <DecisionForm approval={a} onDone={() => void load()} onConflict={(fresh) => setItems((list) => list.map((x) => (x.id === fresh.id ? fresh : x)))} />
+              <DecisionForm approval={a} onDone={() => { hub.refreshTodo(); void load(); }} onConflict={(fresh) => setItems((list) => list.map((x) => (x.id === fresh.id ? fresh : x)))} />
             )}
           </li>
         ))}

@@ -2,7 +2,8 @@ import type { Notification, NotificationPage } from '@herald/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { session } from '../api';
 import { errorMessage, useApp } from '../context';
-import { formatTime, notificationBody, notificationLink, notificationTitle } from '../format';
+import { dayKey, dayLabel, formatAbsolute, formatRelative, notificationBody, notificationLink, notificationTitle } from '../format';
+import { TypeIcon } from '../components/TypeIcon';
 import { useT } from '../i18n';
 import { byIdDesc } from '../orders';
 import { linkClick, navigate, useRoute, useTitle } from '../router';
@@ -58,6 +59,26 @@ export function InboxPage() {
 
   // New notifications appear on top as they arrive (one state update per frame's batch).
   useEffect(() => hub.onBatch((batch) => setItems((list) => mergeById(list, batch))), [hub]);
+  // Reads made elsewhere on this page (a toast clicked) show here too.
+  useEffect(
+    () =>
+      hub.onRead((read) => {
+        if ('upTo' in read) {
+          readUpTo.current = read.upTo;
+          setItems((list) => applyReadMark(list, read.upTo));
+        } else {
+          const now = new Date().toISOString();
+          setItems((list) => list.map((n) => (read.ids.includes(n.id) && !n.readAt ? { ...n, readAt: now } : n)));
+        }
+      }),
+    [hub],
+  );
+  // Relative times ("3 minutes ago") move on by themselves.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
 
   // Infinite scroll; the "Load more" button does the same for keyboards and when observers are unavailable.
   useEffect(() => {
@@ -70,12 +91,10 @@ export function InboxPage() {
     return () => observer.disconnect();
   }, [cursor, done, loadMore]);
 
+  // The badge follows the server's `unread` event (to every device), never these answers.
   async function markRead(ids: string[]) {
     try {
-      const { unread } = await session.request<{ unread: number }>('POST', '/api/notifications/read', { ids });
-      const now = new Date().toISOString();
-      setItems((list) => list.map((n) => (ids.includes(n.id) && !n.readAt ? { ...n, readAt: now } : n)));
-      hub.unread.set(unread);
+      await hub.markRead(ids);
     } catch (err) {
       setError(errorMessage(err, t('error.network')));
     }
@@ -83,17 +102,19 @@ export function InboxPage() {
 
   async function markAll() {
     try {
-      const newest = items[0]?.id ?? null;
-      await session.request('POST', '/api/notifications/read-all');
-      readUpTo.current = newest;
-      setItems((list) => applyReadMark(list, newest));
-      hub.unread.set(0);
+      await hub.markAllRead(items[0]?.id ?? null);
     } catch (err) {
       setError(errorMessage(err, t('error.network')));
     }
   }
 
   const visible = onlyUnread ? items.filter((n) => !n.readAt) : items;
+  const days: { key: string; label: string; items: Notification[] }[] = [];
+  for (const n of visible) {
+    const key = dayKey(n.createdAt);
+    if (days[days.length - 1]?.key !== key) days.push({ key, label: dayLabel(n.createdAt, locale, now), items: [] });
+    days[days.length - 1].items.push(n);
+  }
 
   return (
     <section aria-labelledby="inbox-title">
@@ -106,32 +127,46 @@ export function InboxPage() {
         <button type="button" onClick={() => void markAll()} data-testid="mark-all-read">{t('inbox.markAll')}</button>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
-      <ul className="inbox" data-testid="inbox-list">
-        {visible.map((n) => {
-          const link = notificationLink(n);
-          const title = notificationTitle(n, locale);
-          return (
-            <li key={n.id} className={n.readAt ? 'read' : 'unread'} data-testid="inbox-item" data-id={n.id} data-unread={n.readAt ? 'false' : 'true'}>
-              <span className="state-mark" aria-hidden="true">{n.readAt ? '○' : '●'}</span>
-              <div className="inbox-text">
-                <span className="sr-only">{n.readAt ? t('inbox.read') : t('inbox.unread')}: </span>
-                {link ? (
-                  <a href={link} onClick={(e) => { void (n.readAt ? null : markRead([n.id])); linkClick(link)(e); }}>{title}</a>
-                ) : (
-                  <strong>{title}</strong>
-                )}
-                {n.body && <span className="inbox-body">{notificationBody(n, locale)}</span>}
-              </div>
-              <time dateTime={n.createdAt}>{formatTime(n.createdAt, locale)}</time>
-              {!n.readAt && (
-                <button type="button" className="quiet" onClick={() => void markRead([n.id])} aria-label={`${t('inbox.markRead')}: ${title}`}>
-                  {t('inbox.markRead')}
-                </button>
-              )}
-            </li>
-          );
-        })}
-      </ul>
+      <div data-testid="inbox-list">
+        {days.map((day) => (
+          <section key={day.key} className="inbox-day" aria-labelledby={`day-${day.key}`}>
+            <h2 id={`day-${day.key}`} className="day-head" data-testid="inbox-day">{day.label}</h2>
+            <ul className="inbox">
+              {day.items.map((n) => {
+                const link = notificationLink(n);
+                const title = notificationTitle(n, locale);
+                const body = n.body ? notificationBody(n, locale) : '';
+                const absolute = formatAbsolute(n.createdAt, locale);
+                return (
+                  <li key={n.id} className={n.readAt ? 'read' : 'unread'} data-testid="inbox-item" data-id={n.id} data-unread={n.readAt ? 'false' : 'true'}>
+                    <TypeIcon type={n.type} />
+                    <div className="inbox-text">
+                      <span className="sr-only">{n.readAt ? t('inbox.read') : t('inbox.unread')}: </span>
+                      {link ? (
+                        <a href={link} title={title} className="clip" onClick={(e) => { void (n.readAt ? null : markRead([n.id])); linkClick(link)(e); }}>{title}</a>
+                      ) : (
+                        <strong className="clip" title={title}>{title}</strong>
+                      )}
+                      {body && <span className="inbox-body clamp" title={body}>{body}</span>}
+                    </div>
+                    <time dateTime={n.createdAt} title={absolute} data-testid="inbox-time">
+                      {formatRelative(n.createdAt, locale, now)}
+                      <span className="sr-only"> ({absolute})</span>
+                    </time>
+                    {!n.readAt ? (
+                      <button type="button" className="quiet" onClick={() => void markRead([n.id])} aria-label={`${t('inbox.markRead')}: ${title}`}>
+                        {t('inbox.markRead')}
+                      </button>
+                    ) : (
+                      <span aria-hidden="true" />
+                    )}
+                  </li>
+                );
+              })}
+            </ul>
+          </section>
+        ))}
+      </div>
       {!loading && !error && visible.length === 0 && <p className="empty">{t('inbox.empty')}</p>}
       <div ref={sentinel} />
       {loading && <p aria-live="polite">{t('common.loading')}</p>}

@@ -5,7 +5,6 @@ import { describeProblems } from '../errors';
 import { checkLogin } from '../form-checks';
 import { LOCALES, setLocale, useT, type MessageKey } from '../i18n';
 import { useTitle } from '../router';
-import { useStore } from '../store';
 
 /** The accounts `npm start` seeds in demo mode (CONTRACT.md); shown as a hint, not as proof they exist. */
 const DEMO_USERS = [
@@ -21,8 +20,6 @@ const DEMO_PASSWORD = 'herald-demo';
 export function LoginPage() {
   const { t, locale } = useT();
   useTitle(t('login.title'));
-  /** Why the last session ended here (signed out in another tab, everywhere, expired…). */
-  const ended = useStore(session.ended);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -72,11 +69,6 @@ export function LoginPage() {
     <main id="main" className="login" tabIndex={-1}>
       <div className="login-card">
         <h1>{t('login.title')}</h1>
-        {ended && (
-          <p className={`notice ${ended === 'signed_out' || ended === 'signed_out_everywhere' ? 'notice-ok' : 'notice-error'}`} role="status" data-testid="session-ended" data-reason={ended}>
-            {t(`session.ended.${ended}`)}
-          </p>
-        )}
         <form onSubmit={onSubmit} aria-describedby={error ? 'login-error' : undefined}>
           <label>
             {t('login.username')}
@@ -103,7 +95,10 @@ export function LoginPage() {
         {reachable && demo && (
           <section className="demo" aria-labelledby="demo-title">
             <h2 id="demo-title">{t('login.demoTitle')}</h2>
-            <p className="hint">{t('login.demoHint')}</p>
+            <p className="hint">
+              {/* The password never breaks at its hyphen. */}
+              {t('login.demoHint').split('{password}').flatMap((part, i) => (i === 0 ? [part] : [<code key={i} className="nowrap">{DEMO_PASSWORD}</code>, part]))}
+            </p>
             <ul>
               {DEMO_USERS.map((u) => (
                 <li key={u.username}>

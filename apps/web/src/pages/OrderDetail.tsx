@@ -43,13 +43,13 @@ export function OrderDetail({ id }: { id: string }) {
         <a href="/orders" onClick={linkClick('/orders')}>← {t('orders.back')}</a>
       </p>
       <div className="page-head">
-        <h1 id="order-title">{order.number}</h1>
+        <h1 id="order-title" className="wrap-any">{order.number}</h1>
         <StatusPill status={order.status} />
       </div>
       {actions.message && <p className={`notice notice-${actions.message.kind}`} role="alert" data-testid="order-message">{actions.message.text}</p>}
       <dl className="facts">
         <dt>{t('orders.customer')}</dt>
-        <dd>{order.customer}</dd>
+        <dd className="wrap-any">{order.customer}</dd>
         <dt>{t('orders.total')}</dt>
         <dd>{formatMoney(order.total, locale)}</dd>
         <dt>{t('orders.updated')}</dt>
@@ -57,11 +57,11 @@ export function OrderDetail({ id }: { id: string }) {
         {order.note && (
           <>
             <dt>{t('orders.note')}</dt>
-            <dd>{order.note}</dd>
+            <dd className="wrap-any pre-wrap" data-testid="order-note">{order.note}</dd>
           </>
         )}
       </dl>
-      <table>
+      <table className="items">
         <caption>{t('orders.items')}</caption>
         <thead>
           <tr>
@@ -75,11 +75,11 @@ export function OrderDetail({ id }: { id: string }) {
         <tbody>
           {order.items.map((item, i) => (
             <tr key={i}>
-              <td>{item.sku}</td>
-              <td>{item.name}</td>
-              <td className="num">{item.qty}</td>
-              <td className="num">{formatMoney(item.unitPrice, locale)}</td>
-              <td className="num">{formatMoney(item.lineTotal, locale)}</td>
+              <td className="wrap-any" data-label={t('form.sku')}>{item.sku}</td>
+              <td className="wrap-any" data-label={t('form.name')}>{item.name}</td>
+              <td className="num" data-label={t('form.qty')}>{item.qty}</td>
+              <td className="num" data-label={t('form.unitPrice')}>{formatMoney(item.unitPrice, locale)}</td>
+              <td className="num" data-label={t('form.total')}>{formatMoney(item.lineTotal, locale)}</td>
             </tr>
           ))}
         </tbody>

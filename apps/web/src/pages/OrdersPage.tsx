@@ -133,17 +133,19 @@ export function OrdersPage() {
         <tbody>
           {visible.map((o) => (
             <tr key={o.id} data-order-id={o.id} data-testid="order-row" className={changed.has(o.id) ? 'changed' : undefined}>
-              <th scope="row">
+              <th scope="row" data-label={t('orders.number')}>
                 <a href={`/orders/${o.id}`} onClick={linkClick(`/orders/${o.id}`)}>{o.number}</a>
               </th>
-              <td>{o.customer}</td>
-              <td className="num">{formatMoney(o.total, locale)}</td>
-              <td>
+              <td className="clip-cell" data-label={t('orders.customer')}>
+                <span className="clip" title={o.customer}>{o.customer}</span>
+              </td>
+              <td className="num" data-label={t('orders.total')}>{formatMoney(o.total, locale)}</td>
+              <td data-label={t('orders.status')}>
                 <StatusPill status={o.status} />
                 {changed.has(o.id) && <span className="live-note"> · {t('orders.changedLive')}</span>}
               </td>
-              <td>{formatTime(o.updatedAt, locale)}</td>
-              <td className="actions">
+              <td data-label={t('orders.updated')}><time dateTime={o.updatedAt}>{formatTime(o.updatedAt, locale)}</time></td>
+              <td className="actions" data-label={t('orders.actions')}>
                 {canEdit(user, o) && (
                   <a className="button" href={`/orders/${o.id}/edit`} onClick={linkClick(`/orders/${o.id}/edit`)}>{t('action.edit')}</a>
                 )}

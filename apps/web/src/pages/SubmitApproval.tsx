@@ -9,6 +9,8 @@ import { useT, type MessageKey } from '../i18n';
 
 const MONEY_HTML = MONEY_PATTERN.source.slice(1, -1);
 
+const OK_NOTICE_MS = 6000;
+
 /** Submit a request. Approvers come from GET /api/approvals/approvers when the server offers it, else typed ids. */
 export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) => void }) {
   const { user } = useApp();
@@ -23,6 +25,13 @@ export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) 
   const [typedIds, setTypedIds] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+
+  // "Request submitted" has said its piece after a few seconds; errors stay until the next try.
+  useEffect(() => {
+    if (message?.kind !== 'ok') return;
+    const timer = setTimeout(() => setMessage(null), OK_NOTICE_MS);
+    return () => clearTimeout(timer);
+  }, [message]);
 
   useEffect(() => {
     if (!open || options) return;
@@ -121,7 +130,14 @@ export function SubmitApproval({ onSubmitted }: { onSubmitted: (a: ApprovalDto) 
           <input name="approverIds" required pattern="\s*[0-9]+(\s*,\s*[0-9]+)*\s*" value={typedIds} onChange={(e) => setTypedIds(e.target.value)} />
         </label>
       )}
-      {message && <p className={`notice notice-${message.kind}`} role="alert">{message.text}</p>}
+      {message && (
+        <p className={`notice notice-${message.kind}`} role="alert" data-testid="submit-message">
+          {message.text}
+          {message.kind === 'ok' && (
+            <button type="button" className="icon" onClick={() => setMessage(null)} aria-label={t('ux.dismiss')}>×</button>
+          )}
+        </p>
+      )}
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>{t('approvals.submit')}</button>
         <button type="button" onClick={() => setOpen(false)}>{t('common.close')}</button>
