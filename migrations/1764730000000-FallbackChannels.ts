@@ -52,6 +52,7 @@ export class FallbackChannels1764730000000 implements MigrationInterface {
         created_at      timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX fallback_jobs_due_idx ON fallback_jobs (due_at) WHERE done_at IS NULL`);
+    await q.query(`CREATE INDEX fallback_jobs_done_idx ON fallback_jobs (done_at) WHERE done_at IS NOT NULL`);
     await q.query(`
       CREATE TABLE deliveries (
         id              bigserial    PRIMARY KEY,
@@ -78,6 +79,8 @@ export class FallbackChannels1764730000000 implements MigrationInterface {
     await q.query(`CREATE INDEX deliveries_due_idx ON deliveries (next_attempt_at) WHERE status = 'pending'`);
     await q.query(`CREATE INDEX deliveries_notification_idx ON deliveries (notification_id)`);
     await q.query(`CREATE INDEX deliveries_parked_idx ON deliveries (id) WHERE status = 'parked'`);
+    // Pruning finds finished sends by age; parked ones stay until an admin requeues them.
+    await q.query(`CREATE INDEX deliveries_finished_idx ON deliveries (updated_at) WHERE status IN ('sent', 'cancelled')`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Client } from 'pg';
 import { loginAll, startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
 import { eventually, ReceivedRequest, startHttpReceiver } from './support/receivers';
@@ -218,5 +219,30 @@ describe('fallback to group robots and webhooks', () => {
     expect(await deliveriesOf(res2.body.ids[0])).toEqual([]);
     expect((await admin('DELETE', `/api/admin/channels/${channelIds.wecom}`)).status).toBe(204);
     expect((await admin('DELETE', `/api/admin/channels/${channelIds.wecom}`)).status).toBe(404);
+  });
+
+  it('prunes sent deliveries and finished jobs past the retention, keeps parked ones', async () => {
+    const db = new Client({ connectionString: server.db.url });
+    await db.connect();
+    try {
+      await db.query(`UPDATE deliveries SET updated_at = now() - interval '8 days'`);
+      await db.query(`UPDATE fallback_jobs SET done_at = now() - interval '8 days' WHERE done_at IS NOT NULL`);
+      const before = (await admin('GET', '/api/admin/deliveries')).body.items as Array<{ status: string }>;
+      expect(before.some((d) => d.status === 'sent')).toBe(true);
+      expect(before.some((d) => d.status === 'parked')).toBe(true);
+      // A new instance prunes on its first pass (then hourly).
+      const second = await startTestServer({ db: server.db, env: { OUTBOX_RETENTION_DAYS: '7' } });
+      try {
+        await eventually(async () => (await db.query(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'sent'`)).rows[0].n === 0, 'sent deliveries pruned');
+        const left = (await admin('GET', '/api/admin/deliveries')).body.items as Array<{ status: string }>;
+        expect(left.length).toBeGreaterThan(0);
+        expect(left.every((d) => d.status === 'parked')).toBe(true);
+        expect((await db.query(`SELECT count(*)::int AS n FROM fallback_jobs WHERE done_at IS NOT NULL`)).rows[0].n).toBe(0);
+      } finally {
+        await second.stop({ keepDatabase: true });
+      }
+    } finally {
+      await db.end();
+    }
   });
 });

@@ -12,6 +12,8 @@ import { DeliveryWorker } from './delivery-worker.service';
 
 /** Due jobs claimed per pass, and recipients expanded per job and pass: a broadcast to 10,000 takes 20 passes. */
 const JOB_BATCH = 20;
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+const PRUNE_BATCH = 10_000;
 export const EXPAND_USERS_PER_PASS = 500;
 
 interface JobRow {
@@ -52,12 +54,13 @@ const UNREAD_BY_U = (n: string) => `NOT EXISTS (SELECT 1 FROM notification_reads
 export class FallbackJobs implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly log = new Logger(FallbackJobs.name);
   private readonly loop: WakeableLoop;
+  private lastPrune = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly channels: ChannelsService,
     private readonly deliveries: DeliveryWorker,
-    @Inject(HERALD_CONFIG) config: HeraldConfig,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {
     this.loop = new WakeableLoop('FallbackJobs', () => this.pass(), config.embeddedDatabase ? 250 : 500, this.log);
   }
@@ -74,6 +77,7 @@ export class FallbackJobs implements OnApplicationBootstrap, BeforeApplicationSh
   async pass(): Promise<boolean> {
     let result: { jobs: number; created: number; more: boolean };
     try {
+      await this.pruneNowAndThen();
       result = await this.db.transaction((m) => this.expandDue(m));
     } catch (err) {
       if (isDatabaseUnavailableError(err)) return false;
@@ -81,6 +85,29 @@ export class FallbackJobs implements OnApplicationBootstrap, BeforeApplicationSh
     }
     if (result.created) this.deliveries.wake();
     return result.more;
+  }
+
+  /**
+   * Deletes finished jobs and sent or cancelled deliveries older than OUTBOX_RETENTION_DAYS, at most once
+   * an hour and a bounded number at a time; parked deliveries stay for an admin.
+   */
+  private async pruneNowAndThen(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_INTERVAL_MS) return;
+    this.lastPrune = Date.now();
+    const days = this.config.OUTBOX_RETENTION_DAYS;
+    const [{ jobs, sends }] = await this.db.query(
+      `WITH old_jobs AS (
+         DELETE FROM fallback_jobs WHERE id IN (
+           SELECT id FROM fallback_jobs WHERE done_at < now() - make_interval(days => $1) ORDER BY done_at LIMIT $2)
+         RETURNING 1),
+       old_sends AS (
+         DELETE FROM deliveries WHERE id IN (
+           SELECT id FROM deliveries WHERE status IN ('sent', 'cancelled') AND updated_at < now() - make_interval(days => $1) ORDER BY updated_at LIMIT $2)
+         RETURNING 1)
+       SELECT (SELECT count(*)::int FROM old_jobs) AS jobs, (SELECT count(*)::int FROM old_sends) AS sends`,
+      [days, PRUNE_BATCH],
+    );
+    if (jobs || sends) this.log.log({ jobs, deliveries: sends, retentionDays: days }, 'pruned finished fallback jobs and deliveries');
   }
 
   private async expandDue(m: EntityManager): Promise<{ jobs: number; created: number; more: boolean }> {
