@@ -155,6 +155,8 @@ export class LiveHub {
         if (s === 'connected') this.everConnected.set(true);
       }),
       this.client.on('notification', (n, info) => this.enqueue(n, info.replayed)),
+      // The server ended this device's session (or all of them): this tab and the others follow, saying why.
+      this.client.on('closed', ({ reason }) => this.session.serverEnded(reason)),
       // No REST answer ever overwrites it: a count fetched before a live arrival and applied after it would be stale.
       this.client.unread.subscribe((count) => this.unread.set(count)),
       this.client.on('replay:done', ({ count }) => {

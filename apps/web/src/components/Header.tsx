@@ -87,8 +87,11 @@ export function Header() {
         }} aria-current={path.startsWith('/settings') ? 'page' : undefined}>
           {t('settings.nav')}
         </a>
-        <button type="button" className="quiet" onClick={() => void session.logout()}>
+        <button type="button" className="quiet" data-testid="sign-out" onClick={() => void session.logout()}>
           {t('header.logout')}
+        </button>
+        <button type="button" className="quiet" data-testid="sign-out-everywhere" title={t('session.signOutEverywhereHint')} onClick={() => void session.logoutEverywhere()}>
+          {t('session.signOutEverywhere')}
         </button>
         </div>
       </div>

@@ -312,4 +312,12 @@ export const en = {
   'settings.badPattern': '"{pattern}" is not a type, a prefix with .* or *.',
   'settings.tooMany': 'At most {max} muted types.',
   'settings.sameTimes': 'Quiet hours must end at another time than they start.',
+  'session.signOutEverywhere': 'Sign out everywhere',
+  'session.signOutEverywhereHint': 'Signs you out on every device and browser, not only this one',
+  'session.ended.signed_out': 'You signed out.',
+  'session.ended.signed_out_everywhere': 'You signed out on all devices.',
+  'session.ended.other_tab': 'You signed out in another tab.',
+  'session.ended.everywhere': 'You were signed out on all devices.',
+  'session.ended.expired': 'Your session has ended; please sign in again.',
+  'session.ended.disabled': 'This account is disabled; ask an administrator.',
 };

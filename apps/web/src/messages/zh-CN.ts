@@ -314,4 +314,12 @@ export const zh: Record<MessageKey, string> = {
   'settings.badPattern': '“{pattern}”不是类型、带 .* 的前缀或 *。',
   'settings.tooMany': '最多 {max} 个免打扰类型。',
   'settings.sameTimes': '免打扰时段的结束时间不能与开始时间相同。',
+  'session.signOutEverywhere': '在所有设备上退出',
+  'session.signOutEverywhereHint': '退出你在所有设备和浏览器上的登录，而不只是这一台',
+  'session.ended.signed_out': '你已退出登录。',
+  'session.ended.signed_out_everywhere': '你已在所有设备上退出登录。',
+  'session.ended.other_tab': '你已在另一个标签页中退出登录。',
+  'session.ended.everywhere': '你已在所有设备上被退出登录。',
+  'session.ended.expired': '你的会话已结束，请重新登录。',
+  'session.ended.disabled': '此账号已被停用，请联系管理员。',
 };

@@ -5,6 +5,7 @@ import { describeProblems } from '../errors';
 import { checkLogin } from '../form-checks';
 import { LOCALES, setLocale, useT, type MessageKey } from '../i18n';
 import { useTitle } from '../router';
+import { useStore } from '../store';
 
 /** The accounts `npm start` seeds in demo mode (CONTRACT.md); shown as a hint, not as proof they exist. */
 const DEMO_USERS = [
@@ -20,6 +21,8 @@ const DEMO_PASSWORD = 'herald-demo';
 export function LoginPage() {
   const { t, locale } = useT();
   useTitle(t('login.title'));
+  /** Why the last session ended here (signed out in another tab, everywhere, expired…). */
+  const ended = useStore(session.ended);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -69,6 +72,11 @@ export function LoginPage() {
     <main id="main" className="login" tabIndex={-1}>
       <div className="login-card">
         <h1>{t('login.title')}</h1>
+        {ended && (
+          <p className={`notice ${ended === 'signed_out' || ended === 'signed_out_everywhere' ? 'notice-ok' : 'notice-error'}`} role="status" data-testid="session-ended" data-reason={ended}>
+            {t(`session.ended.${ended}`)}
+          </p>
+        )}
         <form onSubmit={onSubmit} aria-describedby={error ? 'login-error' : undefined}>
           <label>
             {t('login.username')}
