@@ -7,6 +7,7 @@ import { StreamTicketSessions1764610000000 } from './1764610000000-StreamTicketS
 import { StreamTicketSessionIds1764710000000 } from './1764710000000-StreamTicketSessionIds';
 import { NotificationActor1764700000000 } from './1764700000000-NotificationActor';
 import { DurableTimersAndApprovalPolicies1764720000000 } from './1764720000000-DurableTimersAndApprovalPolicies';
+import { NotificationFollowUp1764740000000 } from './1764740000000-NotificationFollowUp';
 import { FallbackChannels1764730000000 } from './1764730000000-FallbackChannels';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   NotificationActor1764700000000,
   DurableTimersAndApprovalPolicies1764720000000,
   FallbackChannels1764730000000,
+  NotificationFollowUp1764740000000,
 ];

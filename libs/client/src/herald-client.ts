@@ -30,6 +30,16 @@ export interface HeraldClientEvents {
   notification: (notification: Notification, info: DeliveryInfo) => void;
   unread: ServerToClientEvents['unread'];
   'replay:done': ServerToClientEvents['replay:done'];
+  /** Its sender recalled a notification: remove it (the unread count drops it by itself). */
+  recalled: ServerToClientEvents['notification:recalled'];
+  /** A notification changed in place: replace the one shown (older versions than one already seen are dropped). */
+  updated: ServerToClientEvents['notification:updated'];
+  /** For what this user caused: how many got and read it, live. */
+  receipts: ServerToClientEvents['notification:receipts'];
+  /** Another device marked these seen. */
+  seen: ServerToClientEvents['notification:seen'];
+  /** Another device archived or unarchived these. */
+  archived: ServerToClientEvents['notification:archived'];
   /** After every successful (re)connect: the moment to refetch anything derived from the server. */
   connected: () => void;
   /** Something went wrong that the app may want to show (refused handshake, failed refresh). */
@@ -85,7 +95,12 @@ export class HeraldClient {
   private readonly stateValue = new ObservableValue<ConnectionState>('offline');
   private readonly unreadTracker = new UnreadTracker();
   private readonly missedValue = new ObservableValue<number>(0);
-  private readonly handlers: Handlers = { notification: new Set(), unread: new Set(), 'replay:done': new Set(), connected: new Set(), error: new Set(), closed: new Set() };
+  private readonly handlers: Handlers = {
+    notification: new Set(), unread: new Set(), 'replay:done': new Set(), connected: new Set(), error: new Set(), closed: new Set(),
+    recalled: new Set(), updated: new Set(), receipts: new Set(), seen: new Set(), archived: new Set(),
+  };
+  /** The highest version seen of each updated notification, so a late older update cannot undo a newer one. */
+  private readonly versions = new Map<string, number>();
   private readonly storage: CursorStorage;
   private readonly seen: SeenIds;
   private readonly scheduler: RefreshScheduler;
@@ -295,6 +310,21 @@ export class HeraldClient {
       this.missedValue.set(payload.count);
       this.emit('replay:done', payload);
     });
+    socket.on('notification:recalled', (payload) => {
+      // Gone from the count at once if it was counted on top of the server's; the server's next count confirms.
+      this.unreadTracker.read([payload.id]);
+      this.emit('recalled', payload);
+    });
+    socket.on('notification:updated', (n) => {
+      const version = n.version ?? 1;
+      if ((this.versions.get(n.id) ?? 0) >= version) return;
+      if (this.versions.size >= 1000) this.versions.delete(this.versions.keys().next().value as string);
+      this.versions.set(n.id, version);
+      this.emit('updated', n);
+    });
+    socket.on('notification:receipts', (payload) => this.emit('receipts', payload));
+    socket.on('notification:seen', (payload) => this.emit('seen', payload));
+    socket.on('notification:archived', (payload) => this.emit('archived', payload));
     socket.on('session:closed', (payload) => this.sessionClosed(payload));
     const expired = (payload: { message: string }) => this.sessionClosed({ reason: 'token_expired', message: payload.message });
     socket.on('auth_expired', expired);

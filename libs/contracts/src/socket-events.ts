@@ -1,6 +1,6 @@
 import type { ApprovalDto, DecideRequest } from './approvals';
 import type { Ack } from './errors';
-import type { Notification, UnreadCount } from './notifications';
+import type { Notification, NotificationReceiptCounts, NotificationRecalled, NotificationsArchived, NotificationsSeen, UnreadCount } from './notifications';
 
 /** Events the server sends to a client, with their payloads. */
 export interface ServerToClientEvents {
@@ -19,6 +19,16 @@ export interface ServerToClientEvents {
   'auth:expired': (payload: { message: string }) => void;
   /** The server is about to close this reader, and why (SSE: `event: session.closed`). */
   'session:closed': (payload: SessionClosed) => void;
+  /** A notification was recalled by its sender: remove it (SSE: `event: notification.recalled`). A new `unread` follows. */
+  'notification:recalled': (payload: NotificationRecalled) => void;
+  /** A notification changed in place: the whole new notification, with a higher `version` (SSE: `notification.updated`). */
+  'notification:updated': (notification: Notification) => void;
+  /** To the actor's sockets: how many of the recipients got and read what they caused (coalesced, ≤ 1/s per id). */
+  'notification:receipts': (payload: NotificationReceiptCounts) => void;
+  /** Another device of the user marked these seen (SSE: `notification.seen`). */
+  'notification:seen': (payload: NotificationsSeen) => void;
+  /** Another device of the user archived or unarchived these (SSE: `notification.archived`). */
+  'notification:archived': (payload: NotificationsArchived) => void;
 }
 
 export interface ReplayDone {
@@ -78,6 +88,11 @@ export const SocketEvents = {
   authExpired: 'auth_expired',
   authExpiredLegacy: 'auth:expired',
   sessionClosed: 'session:closed',
+  recalled: 'notification:recalled',
+  updated: 'notification:updated',
+  receipts: 'notification:receipts',
+  seen: 'notification:seen',
+  archived: 'notification:archived',
   read: 'notifications:read',
   authRefresh: 'auth:refresh',
   approvalsDecide: 'approvals:decide',

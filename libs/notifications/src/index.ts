@@ -15,6 +15,8 @@ export * from './push/push.dto';
 export * from './live/live-session';
 export * from './live/live-sessions.service';
 export * from './live/live-transport';
+export * from './follow-up/notification-changes';
+export * from './follow-up/delivery-marks.service';
 export * from './stream/stream-tickets.service';
 export * from './timers/timers.service';
 export * from './timers/timer-runner.service';

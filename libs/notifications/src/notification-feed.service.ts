@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
-import type { Notification } from '@herald/contracts';
+import type { Notification, ServerToClientEvents } from '@herald/contracts';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NotificationStore, StoredNotification, toNotification } from './notification-store';
 import { NotificationMetrics } from './notification-metrics';
+import { DeliveryMarks } from './follow-up/delivery-marks.service';
 import { Signals } from './signals';
 import { WakeableLoop } from './wakeable-loop';
 
@@ -17,7 +18,15 @@ export interface FeedSubscriber {
   rooms: readonly string[];
   /** `replay`: caught up from the database; `live`: from the tail, possibly with many other readers at once. */
   deliver(notification: Notification, mode: 'replay' | 'live'): void;
+  /** A change to something sent already (recalled, updated, receipts, seen, archived), to pass on as it is. */
+  signal?<E extends LiveSignal>(event: E, payload: Parameters<ServerToClientEvents[E]>[0]): void;
 }
+
+/** The events about notifications already sent that live readers are told of. */
+export type LiveSignal = 'notification:recalled' | 'notification:updated' | 'notification:receipts' | 'notification:seen' | 'notification:archived';
+
+/** Recalled ids remembered to hold back from readers that were still replaying (a recall is rare; this is plenty). */
+const RECALLED_MEMORY = 10_000;
 
 interface Subscription {
   sub: FeedSubscriber;
@@ -94,12 +103,15 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   private readonly replaySlots = new Slots(REPLAY_CONCURRENCY);
   /** Highest id read from the table; every id up to it has been offered to live readers. */
   private lastId = 0n;
+  /** Recently recalled ids: never delivered from a held list or the tail after their recall was announced. */
+  private readonly recalled = new Set<string>();
 
   constructor(
     private readonly store: NotificationStore,
     private readonly signals: Signals,
     private readonly metrics: NotificationMetrics,
     @Inject(HERALD_CONFIG) config: HeraldConfig,
+    private readonly marks: DeliveryMarks,
   ) {
     this.loop = new WakeableLoop('NotificationFeed', () => this.tail(), config.embeddedDatabase ? 250 : 1000, this.log);
   }
@@ -140,6 +152,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
     if (lastSeenId === undefined) {
       s.live = true;
       s.pending = null;
+      this.marks.track(sub, sub.userId, s.cursor);
       return { replayed: 0, lastId: null, position: s.cursor.toString(), detach };
     }
     s.cursor = BigInt(lastSeenId);
@@ -147,11 +160,14 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
     // An id beyond anything committed (a cursor from before a database restore) would hide what comes next.
     const committed = BigInt(await this.store.maxId());
     if (s.cursor > committed) s.cursor = committed;
+    this.marks.track(sub, sub.userId, s.cursor);
     let replayed = 0;
     let lastId: string | null = null;
     const deliver = (n: StoredNotification) => {
-      s.sub.deliver(toNotification(n, s.sub), 'replay');
       s.cursor = BigInt(n.id);
+      if (this.recalled.has(n.id)) return;
+      s.sub.deliver(toNotification(n, s.sub), 'replay');
+      this.marks.delivered(sub, s.cursor);
       lastId = n.id;
       replayed++;
     };
@@ -197,9 +213,23 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   detach(sub: FeedSubscriber): void {
     const s = this.subscriptions.get(sub);
     if (!s) return;
+    this.marks.untrack(sub);
     s.closed = true;
     this.unindex(s);
     this.subscriptions.delete(sub);
+  }
+
+  /** The readers on this instance in any of `rooms` (live or still replaying), each once. */
+  readersIn(rooms: readonly string[]): FeedSubscriber[] {
+    const found = new Set<FeedSubscriber>();
+    for (const room of rooms) for (const s of this.byRoom.get(room) ?? []) if (!s.closed) found.add(s.sub);
+    return [...found];
+  }
+
+  /** A recalled id: readers that have not got it yet will not (a replay's database pages leave it out already). */
+  forget(id: string): void {
+    this.recalled.add(id);
+    if (this.recalled.size > RECALLED_MEMORY) this.recalled.delete(this.recalled.values().next().value as string);
   }
 
   private index(s: Subscription, rooms: readonly string[]): void {
@@ -229,6 +259,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private offer(n: StoredNotification): void {
+    if (this.recalled.has(n.id)) return;
     const id = BigInt(n.id);
     const seen = new Set<Subscription>();
     let live = false;
@@ -246,6 +277,7 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         s.cursor = id;
         try {
           s.sub.deliver(toNotification(n, s.sub), 'live');
+          this.marks.delivered(s.sub, id);
           this.metrics.delivered?.inc({ mode: 'live' });
           live = true;
         } catch (err) {

@@ -27,6 +27,9 @@ export interface StoredNotification {
   actorId: string | null;
   /** Users who got it already read when it was written (its actor; recipients who muted its type). */
   readBy: string[];
+  /** 1 when sent; each update in place adds one. */
+  version: number;
+  updatedAt: string | null;
 }
 
 export interface NewNotification {
@@ -40,6 +43,8 @@ export interface NewNotification {
   actorId?: string | null;
   /** Inserted already read for these users (ids of users that no longer exist are ignored). */
   readBy?: readonly string[];
+  /** The API key that pushed it: only that key may read its receipts, edit or recall it. */
+  apiKeyId?: string | null;
 }
 
 interface Row {
@@ -53,6 +58,9 @@ interface Row {
   created_at: Date;
   actor_id: string | null;
   read_by: string[];
+  /** Absent from the tail's query: a notification is tailed once, when it is new (version 1). */
+  version?: number;
+  updated_at?: Date | null;
 }
 
 const toStored = (r: Row): StoredNotification => ({
@@ -66,7 +74,12 @@ const toStored = (r: Row): StoredNotification => ({
   createdAt: r.created_at.toISOString(),
   actorId: r.actor_id === null ? null : String(r.actor_id),
   readBy: r.read_by.map(String),
+  version: r.version ?? 1,
+  updatedAt: r.updated_at ? r.updated_at.toISOString() : null,
 });
+
+/** Recalled notifications are left out of every inbox page and replay (the recall row is the tombstone). */
+const NOT_RECALLED = `AND NOT EXISTS (SELECT 1 FROM notification_recalls rc WHERE rc.notification_id = nr.notification_id)`;
 
 /** Whom a notification is shown to: the user and the rooms they belong to now. */
 export interface NotificationReader {
@@ -81,7 +94,10 @@ export interface NotificationReader {
 export function toNotification(n: StoredNotification, reader: NotificationReader, readAt: string | null = null): Notification {
   const room = reader.rooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
   const read = readAt ?? (n.readBy.includes(reader.userId) ? n.createdAt : null);
-  return { id: n.id, type: n.type, title: n.title, body: n.body, data: n.data, room, source: n.source, createdAt: n.createdAt, readAt: read };
+  return {
+    id: n.id, type: n.type, title: n.title, body: n.body, data: n.data, room, source: n.source, createdAt: n.createdAt, readAt: read,
+    version: n.version, ...(n.updatedAt ? { updatedAt: n.updatedAt } : {}),
+  };
 }
 
 /**
@@ -92,7 +108,7 @@ export function visibleIdsSql(roomCount: number, firstParam: number, direction: 
   const op = direction === 'ASC' ? '>' : '<';
   const branches = Array.from({ length: roomCount }, (_, i) =>
     `(SELECT notification_id, room FROM notification_rooms nr
-       WHERE room = $${firstParam + i} AND notification_id ${op} ${bound} ${extra}
+       WHERE room = $${firstParam + i} AND notification_id ${op} ${bound} ${NOT_RECALLED} ${extra}
        ORDER BY notification_id ${direction} LIMIT ${limitParam})`,
   );
   return `SELECT notification_id FROM (${branches.join(' UNION ALL ')}) v
@@ -122,10 +138,10 @@ export class NotificationStore {
   async insert(manager: EntityManager, n: NewNotification): Promise<string> {
     const readBy = [...new Set(n.readBy ?? [])];
     const [{ id }] = await manager.query(
-      `INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by)
+      `INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id)
        VALUES (nextval('notifications_id_seq'), $1, $2, $3, $4, $5, $6, $7,
-               ARRAY(SELECT id FROM users WHERE id = ANY($8::bigint[]) ORDER BY id)) RETURNING id`,
-      [n.type, n.title, n.body, JSON.stringify(n.data), n.source, n.outboxId ?? null, n.actorId ?? null, readBy],
+               ARRAY(SELECT id FROM users WHERE id = ANY($8::bigint[]) ORDER BY id), $9) RETURNING id`,
+      [n.type, n.title, n.body, JSON.stringify(n.data), n.source, n.outboxId ?? null, n.actorId ?? null, readBy, n.apiKeyId ?? null],
     );
     await manager.query(
       `INSERT INTO notification_rooms (room, notification_id) SELECT unnest($1::text[]), $2`,
@@ -173,7 +189,7 @@ export class NotificationStore {
   async byIds(ids: readonly string[], direction: 'ASC' | 'DESC'): Promise<StoredNotification[]> {
     if (!ids.length) return [];
     const rows: Row[] = await this.db.query(
-      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at, n.actor_id, n.read_by,
+      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at, n.actor_id, n.read_by, n.version, n.updated_at,
               (SELECT array_agg(room ORDER BY room) FROM notification_rooms r WHERE r.notification_id = n.id) AS rooms
          FROM notifications n WHERE n.id = ANY($1::bigint[]) ORDER BY n.id ${direction}`,
       [ids],

@@ -19,6 +19,14 @@ import { PresenceController } from './push/presence.controller';
 import { PushService } from './push/push.service';
 import { LiveSessions } from './live/live-sessions.service';
 import { Signals } from './signals';
+import { ApprovalCards } from './follow-up/approval-cards';
+import { DeliveryMarks } from './follow-up/delivery-marks.service';
+import { FollowUpController, PushFollowUpController } from './follow-up/follow-up.controller';
+import { FollowUp } from './follow-up/follow-up.service';
+import { InboxStates } from './follow-up/inbox-states.service';
+import { LiveChanges } from './follow-up/live-changes.service';
+import { NotificationChanges } from './follow-up/notification-changes';
+import { Receipts } from './follow-up/receipts.service';
 import { ChannelsService } from './fallback/channels.service';
 import { DeliveriesService } from './fallback/deliveries.service';
 import { DeliveryWorker } from './fallback/delivery-worker.service';
@@ -35,7 +43,7 @@ import { Timers } from './timers/timers.service';
 /** Outbox, dispatcher, audience rules, inbox, the live feed and live sessions. Domains import it for DomainEvents. */
 @Module({
   imports: [AuthModule],
-  controllers: [InboxController, PushController, StreamController, OutboxAdminController, PresenceController, FallbackAdminController, PreferencesController],
+  controllers: [InboxController, PushController, StreamController, OutboxAdminController, PresenceController, FallbackAdminController, PreferencesController, FollowUpController, PushFollowUpController],
   providers: [
     DomainEvents,
     Signals,
@@ -53,6 +61,13 @@ import { Timers } from './timers/timers.service';
     StreamTicketsService,
     OutboxAdminService,
     LiveSessions,
+    NotificationChanges,
+    DeliveryMarks,
+    Receipts,
+    FollowUp,
+    InboxStates,
+    LiveChanges,
+    ApprovalCards,
     ChannelsService,
     DeliveriesService,
     DeliveryWorker,

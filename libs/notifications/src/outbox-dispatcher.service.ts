@@ -5,6 +5,7 @@ import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { isDatabaseBusyError, isDatabaseUnavailableError } from '@herald/database';
 import { audienceFor, UnrenderableEventError } from './audience/audience-rules';
 import { FallbackPlanner } from './fallback/fallback-planner.service';
+import { ApprovalCards } from './follow-up/approval-cards';
 import { NotificationStore } from './notification-store';
 import { NOTIFICATIONS_CHANNEL, Signals } from './signals';
 import { WakeableLoop } from './wakeable-loop';
@@ -62,6 +63,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     private readonly signals: Signals,
     private readonly fallbacks: FallbackPlanner,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly cards: ApprovalCards,
   ) {
     // The embedded database cannot wake other connections: poll it more often.
     this.loop = new WakeableLoop('OutboxDispatcher', () => this.dispatchBatch(), config.embeddedDatabase ? 250 : 1000, this.log);
@@ -156,6 +158,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       done.push(row.id);
       const exists: unknown[] = await manager.query(`SELECT 1 FROM notifications WHERE outbox_id = $1`, [row.id]);
       if (exists.length) continue;
+      // A decided (withdrawn, escalated) step changes the cards that waited for it, before this event's own card exists.
+      await this.cards.afterEvent(manager, row.type, row.payload);
       // Recipients who muted the type get it already read too; and the type's fallback default, if any, is recorded.
       const plan = await this.fallbacks.plan(manager, row.type, audience.rooms);
       const id = await this.store.insert(manager, { ...audience, type: row.type, outboxId: row.id, readBy: [...audience.readBy, ...plan.readBy] });

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { SESSION_CHANNEL, SessionEvents } from '@herald/auth';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NOTIFICATIONS_CHANNEL, OUTBOX_CHANNEL, Signals } from './signals';
+import { CHANGES_CHANNEL, NotificationChanges } from './follow-up/notification-changes';
 
 /**
  * On PostgreSQL, one dedicated connection LISTENs for commits made by other instances and wakes
@@ -22,6 +23,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly signals: Signals,
     private readonly sessions: SessionEvents,
+    private readonly changes: NotificationChanges,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -43,6 +45,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
       if (msg.channel === OUTBOX_CHANNEL) this.signals.outboxCommitted();
       else if (msg.channel === NOTIFICATIONS_CHANNEL) this.signals.notificationsCommitted();
       else if (msg.channel === SESSION_CHANNEL && msg.payload) this.sessions.receive(msg.payload);
+      else if (msg.channel === CHANGES_CHANNEL && msg.payload) this.changes.receive(msg.payload);
     });
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'LISTEN connection lost; reconnecting (polling covers the gap)');
@@ -60,6 +63,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
       await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
       await client.query(`LISTEN ${NOTIFICATIONS_CHANNEL}`);
       await client.query(`LISTEN ${SESSION_CHANNEL}`);
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
       const reconnected = this.failures > 0 || this.everConnected;
       this.client = client;
       this.failures = 0;

@@ -28,18 +28,22 @@ export const ROOM_PATTERN = new RegExp(`^(user:[1-9][0-9]{0,18}|role:(${ROLES.jo
  * reading every user.
  */
 export function recipientsQuery(rooms: readonly string[]): { sql: string; params: unknown[] } {
-  const all = rooms.includes(Rooms.all);
-  const userIds = rooms.filter((r) => r.startsWith('user:')).map((r) => r.slice(5));
+  const { all, userIds, roles } = roomAudience(rooms);
+  if (all) return { sql: `SELECT count(*)::int AS n FROM users u WHERE NOT u.disabled`, params: [] };
+  return {
+    sql: `SELECT count(*)::int AS n FROM users u
+           WHERE NOT u.disabled AND (u.id = ANY($1::bigint[]) OR u.roles && $2::text[])`,
+    params: [userIds, roles],
+  };
+}
+
+/** Who a set of rooms reaches, as the inverse of roomsForUser: everyone, these user ids, or users with these roles. */
+export function roomAudience(rooms: readonly string[]): { all: boolean; userIds: string[]; roles: string[] } {
   const roles = new Set<string>();
   for (const room of rooms) {
     if (room.startsWith('role:')) roles.add(room.slice(5));
     if (room === Rooms.orders) ORDER_ROLES.forEach((r) => roles.add(r));
     if (room === Rooms.approvals) APPROVAL_ROLES.forEach((r) => roles.add(r));
   }
-  if (all) return { sql: `SELECT count(*)::int AS n FROM users u WHERE NOT u.disabled`, params: [] };
-  return {
-    sql: `SELECT count(*)::int AS n FROM users u
-           WHERE NOT u.disabled AND (u.id = ANY($1::bigint[]) OR u.roles && $2::text[])`,
-    params: [userIds, [...roles]],
-  };
+  return { all: rooms.includes(Rooms.all), userIds: rooms.filter((r) => r.startsWith('user:')).map((r) => r.slice(5)), roles: [...roles] };
 }

@@ -1,5 +1,5 @@
-import { SocketEvents, type Notification, type SessionCloseReason } from '@herald/contracts';
-import type { LiveTransport } from '@herald/notifications';
+import { SocketEvents, type Notification, type ServerToClientEvents, type SessionCloseReason } from '@herald/contracts';
+import type { LiveSignal, LiveTransport } from '@herald/notifications';
 import type { HeraldSocket } from './socket-auth';
 
 /** What the engine keeps per connection that we read to know how much is still unsent. */
@@ -31,6 +31,10 @@ export class SocketTransport implements LiveTransport {
   deliver(n: Notification, mode: 'replay' | 'live'): void {
     if (mode === 'live') this.queueLive(this.socket.id, n);
     else this.socket.emit(SocketEvents.notification, n);
+  }
+
+  signal(event: LiveSignal, payload: Parameters<ServerToClientEvents[LiveSignal]>[0]): void {
+    (this.socket.emit as (e: LiveSignal, p: unknown) => boolean)(event, payload);
   }
 
   /** Packets the engine holds (not yet handed to the transport) plus what the WebSocket has not sent. */

@@ -98,8 +98,23 @@ const schemas: Record<string, JsonSchema> = {
       source: { type: 'string', description: '`orders`, `approvals`, or `push:<api key name>`.' },
       createdAt: dateTime,
       readAt: { oneOf: [dateTime, { type: 'null' }] },
+      version: { type: 'integer', minimum: 1, description: '1 when sent; each update in place adds one (`notification:updated`).' },
+      updatedAt: { ...dateTime, description: 'When it was last updated in place.' },
     },
   },
+  NotificationRecalled: { type: 'object', required: ['id'], properties: { id } },
+  NotificationReceipts: {
+    type: 'object',
+    required: ['id', 'recipients', 'delivered', 'read'],
+    properties: {
+      id,
+      recipients: { type: 'integer', minimum: 0, description: 'Users in the addressed rooms when it was sent (the actor not counted).' },
+      delivered: { type: 'integer', minimum: 0, description: 'Recipients a live connection delivered it to, or who read it.' },
+      read: { type: 'integer', minimum: 0 },
+    },
+  },
+  NotificationsSeen: { type: 'object', required: ['ids', 'upTo'], properties: { ids: { type: 'array', items: id }, upTo: { oneOf: [id, { type: 'null' }], description: 'seen-all: everything up to this id.' } } },
+  NotificationsArchived: { type: 'object', required: ['ids', 'archived'], properties: { ids: { type: 'array', items: id }, archived: { type: 'boolean' } } },
   Unread: { type: 'object', required: ['count'], properties: { count: { type: 'integer', minimum: 0 } } },
   ReplayDone: {
     type: 'object',
@@ -249,6 +264,23 @@ const SERVER_EVENTS: { [E in keyof ServerToClientEvents]: MessageSpec } = {
       { name: 'revoked', payload: { reason: 'session_revoked', message: 'Every session of this user has ended (signed out everywhere, or the password changed); log in again.' } },
     ],
   },
+  'notification:recalled': {
+    summary: 'Its sender recalled a notification: remove it from lists and counts; replays no longer carry it, and an `unread` follows (SSE: `event: notification.recalled`).',
+    schema: ref('NotificationRecalled'),
+    examples: [{ name: 'recalled', payload: { id: '1234' } }],
+  },
+  'notification:updated': {
+    summary: 'A notification changed in place (a pushed one edited, an approval card decided): the whole new notification with a higher `version`; replace the one shown (SSE: `event: notification.updated`).',
+    schema: ref('Notification'),
+    examples: [{ name: 'decided', payload: { id: '1234', type: 'approval.submitted', title: 'Approved by Carol: Laptop', body: 'purchase · 1200.00', data: { approvalId: '9', outcome: { decision: 'approve', by: 'Carol' } }, room: 'user:4', source: 'approvals', createdAt: '2026-11-22T10:00:00.000Z', readAt: null, version: 2, updatedAt: '2026-11-22T10:05:00.000Z' } }],
+  },
+  'notification:receipts': {
+    summary: "To the sockets of a notification's actor as its recipients get and read it (at most about once a second per notification).",
+    schema: ref('NotificationReceipts'),
+    examples: [{ name: 'sevenOfTwelve', payload: { id: '1234', recipients: 12, delivered: 10, read: 7 } }],
+  },
+  'notification:seen': { summary: "Another device of the user marked these seen (SSE: `event: notification.seen`).", schema: ref('NotificationsSeen') },
+  'notification:archived': { summary: 'Another device of the user archived (or unarchived) these (SSE: `event: notification.archived`).', schema: ref('NotificationsArchived') },
 };
 
 interface ClientEventSpec extends MessageSpec {

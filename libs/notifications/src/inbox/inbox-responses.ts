@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Notification, NotificationPage } from '@herald/contracts';
 
 /** Response shapes of the inbox routes, as classes for the OpenAPI document; `implements` binds them to the contracts. */
@@ -12,6 +12,8 @@ export class NotificationResponse implements Notification {
   @ApiProperty({ example: 'orders', description: 'orders, approvals, or push:<api key name>' }) source!: string;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) readAt!: string | null;
+  @ApiPropertyOptional({ example: 1, description: '1 when sent; each update in place adds one' }) version?: number;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When it was last updated in place' }) updatedAt?: string;
 }
 
 export class NotificationPageResponse implements NotificationPage {
@@ -23,6 +25,7 @@ export class UnreadCountResponse {
   @ApiProperty({ example: 3 }) count!: number;
   @ApiProperty({ example: '1041', description: 'The count is exact for notification ids up to this one; add unread ones received with a higher id' })
   upTo!: string;
+  @ApiProperty({ example: 2, description: 'Unread ones not seen yet (POST …/seen, seen-all); at most 999' }) unseen!: number;
 }
 
 export class UnreadAfterReadResponse {

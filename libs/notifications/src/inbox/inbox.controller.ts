@@ -2,11 +2,12 @@ import { BadRequestException, Body, Controller, Get, HttpCode, Post, Query } fro
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '@herald/common';
 import { NotificationPageResponse, UnreadAfterReadResponse, UnreadCountResponse } from './inbox-responses';
-import type { NotificationPage, UnreadCount } from '@herald/contracts';
+import type { InboxCounts, NotificationPage } from '@herald/contracts';
 import { AuthUser, CurrentUser } from '@herald/auth';
 import { roomsForUser } from '../rooms';
 import { ListNotificationsQuery, MarkReadDto } from './inbox.dto';
 import { InboxReader, InboxService } from './inbox.service';
+import { InboxStates } from '../follow-up/inbox-states.service';
 
 export const readerOf = (user: Pick<AuthUser, 'id' | 'roles'>): InboxReader => ({ userId: user.id, rooms: roomsForUser(user.id, user.roles) });
 
@@ -15,7 +16,10 @@ export const readerOf = (user: Pick<AuthUser, 'id' | 'roles'>): InboxReader => (
 @ApiErrors(401, 503)
 @Controller('api/notifications')
 export class InboxController {
-  constructor(private readonly inbox: InboxService) {}
+  constructor(
+    private readonly inbox: InboxService,
+    private readonly states: InboxStates,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'My notifications, newest first (or after an id, oldest first), one page at a time' })
@@ -27,10 +31,12 @@ export class InboxController {
   }
 
   @Get('unread-count')
-  @ApiOperation({ summary: 'How many of my notifications are unread' })
+  @ApiOperation({ summary: 'How many of my notifications are unread, and how many of those I have not seen yet' })
   @ApiOkResponse({ type: UnreadCountResponse })
-  unreadCount(@CurrentUser() user: AuthUser): Promise<UnreadCount> {
-    return this.inbox.unreadCount(readerOf(user));
+  async unreadCount(@CurrentUser() user: AuthUser): Promise<InboxCounts> {
+    const reader = readerOf(user);
+    const count = await this.inbox.unreadCount(reader);
+    return { ...count, unseen: await this.states.unseen(reader) };
   }
 
   @Post('read')

@@ -23,6 +23,12 @@ export class ListNotificationsQuery {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'unread must be true or false' })
   unread?: boolean;
+
+  @ApiPropertyOptional({ description: 'true: only archived notifications (left out otherwise)' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'archived must be true or false' })
+  archived?: boolean;
 }
 
 export class MarkReadDto {

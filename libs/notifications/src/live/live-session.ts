@@ -70,6 +70,9 @@ export class LiveSession {
         this.transport.deliver(n, mode);
         if (mode === 'live') this.checkBuffer();
       },
+      signal: (event, payload) => {
+        if (!this.closed) this.transport.signal(event, payload);
+      },
     };
     this.scheduleExpiry();
   }

@@ -87,6 +87,7 @@ export class PushService {
         body: req.body ?? '',
         data,
         source: `push:${caller.name}`,
+        apiKeyId: caller.id,
         rooms,
       });
       const response: PushResponse = { ids: [id], recipients, online };

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import type { Notification, SessionCloseReason } from '@herald/contracts';
+import type { Notification, ServerToClientEvents, SessionCloseReason } from '@herald/contracts';
+import type { LiveSignal } from '../notification-feed.service';
 import type { LiveTransport } from '../live/live-transport';
 
 /** A comment line every so often keeps proxies from closing an idle stream. */
@@ -20,6 +21,11 @@ export class SseTransport implements LiveTransport {
 
   deliver(n: Notification): void {
     this.write(`id: ${n.id}\nevent: ${n.type}\ndata: ${JSON.stringify(n)}\n\n`);
+  }
+
+  /** `notification:recalled` becomes `event: notification.recalled`; no `id:` line, so Last-Event-ID stays a notification id. */
+  signal(event: LiveSignal, payload: Parameters<ServerToClientEvents[LiveSignal]>[0]): void {
+    this.write(`event: ${event.replace(':', '.')}\ndata: ${JSON.stringify(payload)}\n\n`);
   }
 
   /** The response's own buffer plus its socket's: what the client has not taken yet. */
