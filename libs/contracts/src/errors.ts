@@ -13,6 +13,7 @@ export const HTTP_ERROR_CODES = [
   'not_found',
   // 409
   'conflict', 'stale_version', 'illegal_transition', 'username_taken', 'last_admin', 'idempotency_conflict', 'not_parked', 'refresh_token_raced',
+  'recalled',
   // 413, 415
   'payload_too_large', 'unsupported_media_type',
   // 429
