@@ -310,6 +310,15 @@ describe('admin screens in a real browser', () => {
     await admin.reload();
     expect(await userRow(admin, 'mallory').getByTestId('user-display-name').textContent()).toBe(markup);
     expect(await admin.evaluate('window.__pwned')).toBeUndefined();
+    // A server refusal in the reader's language (its code's sentence).
+    await admin.getByLabel('用户名').fill('Carol');
+    await admin.getByLabel('密码', { exact: true }).fill('long-enough-password');
+    await admin.getByRole('button', { name: '创建用户' }).click();
+    await admin.getByTestId('create-user-notice').filter({ hasText: '该用户名已被占用。' }).waitFor();
+
+    await userRow(admin, 'frank.li').getByRole('button', { name: '编辑 frank.li' }).click();
+    await admin.getByTestId('user-editor').getByRole('button', { name: '设置新密码' }).waitFor();
+    expect(await overflow(admin)).toBe(0); // the editor too
     await shot(admin, 'admin-users-zh-390');
   }, 30_000);
 
