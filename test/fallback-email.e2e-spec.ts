@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { loginAll, startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
 import { eventually, startSmtpReceiver } from './support/receivers';
@@ -125,6 +126,23 @@ describe('fallback email', () => {
       for (const id of pushed) expect((await deliveriesOf(id)).map((d) => d.attempts)).toEqual([1, 1]);
     } finally {
       await second.stop({ keepDatabase: true });
+    }
+  });
+
+  it('a broadcast records one fallback job, and expands it to each unread recipient with an email when due', async () => {
+    const db = new Client({ connectionString: server.db.url });
+    await db.connect();
+    try {
+      const before = smtp.mails.length;
+      const res = await push({ to: { all: true }, type: 'hr.notice', title: 'Office closed on Friday', fallback: { after: 1, channels: ['email'] } });
+      const id = res.body.ids[0];
+      const jobs = await db.query(`SELECT count(*)::int AS n FROM fallback_jobs WHERE notification_id = $1`, [id]);
+      expect(jobs.rows[0].n).toBe(1);
+      expect((await db.query(`SELECT count(*)::int AS n FROM deliveries WHERE notification_id = $1`, [id])).rows[0].n).toBe(0);
+      await eventually(async () => (await deliveriesOf(id)).filter((d) => d.status === 'sent').length === 3, 'three sent');
+      expect(smtp.mails.slice(before).map((m) => m.to[0]).sort()).toEqual(['alice@example.com', 'bob@example.com', 'dave@example.com']);
+    } finally {
+      await db.end();
     }
   });
 
