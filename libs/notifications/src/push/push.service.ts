@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import type { PushResponse } from '@herald/contracts';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NotificationStore } from '../notification-store';
+import { ChannelsService } from '../fallback/channels.service';
+import { type DeliveryOptions, FallbackPlanner } from '../fallback/fallback-planner.service';
 import { recipientsQuery } from '../rooms';
 import { NOTIFICATIONS_CHANNEL, Signals } from '../signals';
 import type { ApiKeyCaller } from './api-keys.service';
@@ -34,6 +36,8 @@ export class PushService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly store: NotificationStore,
     private readonly signals: Signals,
+    private readonly fallbacks: FallbackPlanner,
+    private readonly channels: ChannelsService,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Optional() private readonly online?: OnlineUsers,
   ) {}
@@ -61,6 +65,9 @@ export class PushService {
         throw new BadRequestException(`to.rooms: no user with id ${missingRooms.join(', ')} (${missingRooms.map((id) => `user:${id}`).join(', ')}).`);
       }
     }
+    if (req.fallback) await this.channels.checkRefs(req.fallback.channels, 'fallback.channels');
+    const delivery: DeliveryOptions = { critical: req.priority === 'critical', fallback: req.fallback };
+    const plan = await this.fallbacks.plan(this.db.manager, req.type, rooms, delivery);
     const requestHash = createHash('sha256').update(canonical({ ...req, idempotencyKey: undefined })).digest('hex');
 
     const count = recipientsQuery(rooms);
@@ -89,7 +96,9 @@ export class PushService {
         source: `push:${caller.name}`,
         apiKeyId: caller.id,
         rooms,
+        readBy: plan.readBy,
       });
+      await this.fallbacks.recordJob(manager, id, plan);
       const response: PushResponse = { ids: [id], recipients, online };
       if (req.idempotencyKey) {
         await manager.query(
