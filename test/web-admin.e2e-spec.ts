@@ -68,7 +68,7 @@ describe('admin screens in a real browser', () => {
     await page.locator('input[name="username"]').fill(username);
     await page.locator('input[name="password"]').fill(password);
     await page.locator('button[type="submit"]').click();
-    await page.getByTestId('current-user').waitFor();
+    await page.getByTestId('current-user').waitFor({ state: 'attached' }); // on a phone it sits behind the account menu
     return page;
   }
 
@@ -132,10 +132,13 @@ describe('admin screens in a real browser', () => {
     const frank = ((await server.request('GET', '/api/users', { token: adminToken })).body as UserDto[]).find((u) => u.username === 'frank.li')!;
     expect({ ...frank, roles: [...frank.roles].sort() }).toMatchObject({ displayName: longName, roles: ['sales', 'staff'], disabled: false });
 
-    // The new user signs in with the password the admin chose; they are no admin.
-    const frankPage = await signIn('frank.li', 'first-password');
+    // The new user signs in with the password the admin chose, on a phone; they are no admin, and their long name fits.
+    const frankPage = await signIn('frank.li', 'first-password', { viewport: PHONE });
     expect(await frankPage.getByTestId('current-user').textContent()).toContain('Frank');
     expect(await frankPage.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+    expect(await overflow(frankPage)).toBe(0);
+    await frankPage.getByTestId('account-menu-toggle').click();
+    await frankPage.getByTestId('current-user').waitFor();
     expect(await overflow(frankPage)).toBe(0);
 
     // Careless input: a taken name and a too-short password get sentences, not raw bodies.
@@ -182,7 +185,7 @@ describe('admin screens in a real browser', () => {
     await editor.getByRole('button', { name: 'Save' }).click();
     await editor.getByTestId('user-editor-notice').filter({ hasText: 'This is the last active admin; make another user admin first.' }).waitFor();
     expect(await self.getByTestId('user-roles').textContent()).toBe('admin');
-  }, 90_000);
+  }, 120_000);
 
   it('an API key is shown once with a copy button, works for pushes, shows its last use, and is refused once revoked', async () => {
     const admin = await signIn('admin');
@@ -238,7 +241,7 @@ describe('admin screens in a real browser', () => {
     await admin.getByRole('button', { name: 'Create key' }).click();
     expect(await admin.getByLabel('Name').evaluate((el) => (el as unknown as { validity: { patternMismatch: boolean } }).validity.patternMismatch)).toBe(true);
     expect(((await server.request('GET', '/api/api-keys', { token: adminToken })).body as ApiKeyInfo[]).some((k) => k.name === 'no/slashes')).toBe(false);
-  }, 60_000);
+  }, 90_000);
 
   it('a parked outbox event is listed with its reason and, once fixed, requeued and delivered', async () => {
     const [{ id }] = (await db.query(`INSERT INTO outbox (type, aggregate_id, payload) VALUES ('invoice.sent', 'inv-77', '{}') RETURNING id::text`)).rows;
@@ -291,7 +294,7 @@ describe('admin screens in a real browser', () => {
     const refused = admin.getByTestId('outbox-notice');
     await refused.filter({ hasText: `Outbox event ${other} is not parked; only parked events can be requeued.` }).waitFor();
     expect(await refused.getAttribute('role')).toBe('alert');
-  }, 60_000);
+  }, 90_000);
 
   it('works in 简体中文 at 390 px', async () => {
     const admin = await signIn('admin', DEMO_PASSWORD, { locale: 'zh-CN', viewport: PHONE });
@@ -320,7 +323,7 @@ describe('admin screens in a real browser', () => {
     await admin.getByTestId('user-editor').getByRole('button', { name: '设置新密码' }).waitFor();
     expect(await overflow(admin)).toBe(0); // the editor too
     await shot(admin, 'admin-users-zh-390');
-  }, 30_000);
+  }, 60_000);
 
   it('refuses a non-admin with a clear page, and offers them no Admin entry', async () => {
     const alice = await signIn('alice');
@@ -335,5 +338,5 @@ describe('admin screens in a real browser', () => {
     for (const [method, path] of [['GET', '/api/users'], ['GET', '/api/api-keys'], ['GET', '/api/admin/outbox?state=parked']] as const) {
       expect((await server.request(method, path, { token: aliceToken })).status).toBe(403);
     }
-  }, 30_000);
+  }, 60_000);
 });
