@@ -3,8 +3,9 @@ import { errorMessage } from '../context';
 import type { Translate } from '../i18n';
 
 /**
- * One sentence for a failed admin call. For now the server's `message` (issue 9 point 6 will map
- * `code`/`field`/`rule` to translated sentences: switch here, every admin screen follows).
+ * One sentence for a failed admin call, in the reader's language: the shared describeError (through
+ * errorMessage: codes, fields and rules translated), except a 403, which here can only mean the
+ * signed-in user is no longer an admin.
  */
 export function adminError(err: unknown, t: Translate): string {
   if (err instanceof NetworkError) return t('error.network');
