@@ -49,6 +49,7 @@ describe('auth', () => {
         displayName: 'Bob (Warehouse)',
         roles: ['warehouse'],
         disabled: false,
+        email: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

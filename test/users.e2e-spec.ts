@@ -20,7 +20,7 @@ describe('users (admin)', () => {
     expect(res.status).toBe(200);
     expect(res.body.map((u: { username: string }) => u.username)).toEqual(['admin', 'alice', 'bob', 'carol', 'dave', 'erin']);
     for (const user of res.body) {
-      expect(Object.keys(user).sort()).toEqual(['createdAt', 'disabled', 'displayName', 'id', 'roles', 'updatedAt', 'username']);
+      expect(Object.keys(user).sort()).toEqual(['createdAt', 'disabled', 'displayName', 'email', 'id', 'roles', 'updatedAt', 'username']);
     }
   });
 
