@@ -98,10 +98,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
     const [n]: NotificationRow[] = await this.db.query(
-      `SELECT id::text, type, title, body, data, created_at FROM notifications WHERE id = $1`,
+      `SELECT id::text, type, title, body, data, created_at FROM notifications n
+        WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM notification_recalls rc WHERE rc.notification_id = n.id)`,
       [d.notification_id],
     );
-    if (!n) return this.finish(d, 'cancelled', { reason: 'the notification is gone' });
+    // A recalled notification is sent on to no one either.
+    if (!n) return this.finish(d, 'cancelled', { reason: 'the notification is gone or was recalled' });
     if (d.user_id) {
       // Read in the meantime (or during quiet hours): the email would tell them what they already saw.
       const [still]: unknown[] = await this.db.query(
