@@ -27,6 +27,7 @@ import { InboxStates } from './follow-up/inbox-states.service';
 import { LiveChanges } from './follow-up/live-changes.service';
 import { NotificationChanges } from './follow-up/notification-changes';
 import { Receipts } from './follow-up/receipts.service';
+import { NotificationWriter } from './notification-writer';
 import { ChannelsService } from './fallback/channels.service';
 import { DeliveriesService } from './fallback/deliveries.service';
 import { DeliveryWorker } from './fallback/delivery-worker.service';
@@ -47,6 +48,7 @@ import { Timers } from './timers/timers.service';
   providers: [
     DomainEvents,
     Signals,
+    NotificationWriter,
     NotificationStore,
     OutboxDispatcher,
     NotificationFeed,

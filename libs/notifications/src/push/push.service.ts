@@ -1,14 +1,12 @@
-import { BadRequestException, ConflictException, Inject, Injectable, Optional, PayloadTooLargeException } from '@nestjs/common';
+import { BadRequestException, HttpException, Injectable, Optional, PayloadTooLargeException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { PushResponse } from '@herald/contracts';
-import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
-import { NotificationStore } from '../notification-store';
+import { NotificationWriter, type WriteItem, type WriteOutcome } from '../notification-writer';
 import { ChannelsService } from '../fallback/channels.service';
 import { type DeliveryOptions, FallbackPlanner } from '../fallback/fallback-planner.service';
 import { recipientsQuery } from '../rooms';
-import { NOTIFICATIONS_CHANNEL, Signals } from '../signals';
 import type { ApiKeyCaller } from './api-keys.service';
 import { OnlineUsers } from './online-users';
 import { MAX_PUSH_DATA_BYTES, PushDto } from './push.dto';
@@ -25,24 +23,83 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** One item's answer in a batch: what a single push answers, or its own error. */
+export type PushItemResult = PushResponse | { error: HttpException };
+
+/** Users asked for by pushes, read once for all of them: id → disabled. */
+type KnownUsers = Map<string, boolean>;
+
+const PLAN_CONCURRENCY = 8;
+
 /**
  * "Send to uid / group / everyone" for other systems. One push becomes one notification addressed
- * to the union of its rooms, written under the same writer lock as the dispatcher's, so its id
- * fits the commit order. With an idempotencyKey, a repeat answers what the first call answered.
+ * to the union of its rooms, written by the group-commit writer under the same writer lock as the
+ * dispatcher's, so its id fits the commit order. With an idempotencyKey, a repeat answers what the
+ * first call answered. A batch validates each item on its own and writes them all in one transaction.
  */
 @Injectable()
 export class PushService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly store: NotificationStore,
-    private readonly signals: Signals,
+    private readonly writer: NotificationWriter,
     private readonly fallbacks: FallbackPlanner,
     private readonly channels: ChannelsService,
-    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Optional() private readonly online?: OnlineUsers,
   ) {}
 
   async push(caller: ApiKeyCaller, req: PushDto): Promise<PushResponse> {
+    const [prepared] = await this.prepareAll(caller, [req]);
+    if (prepared instanceof HttpException) throw prepared;
+    return answerOf(await this.writer.write(prepared));
+  }
+
+  /** Every item checked on its own, then those that passed written in one transaction; one result per item, in order. */
+  async pushBatch(caller: ApiKeyCaller, reqs: PushDto[]): Promise<PushItemResult[]> {
+    const prepared = await this.prepareAll(caller, reqs);
+    const good = prepared.filter((p): p is WriteItem<PushResponse> => !(p instanceof HttpException));
+    const outcomes = await this.writer.writeAll(good);
+    let k = 0;
+    return prepared.map((p) => {
+      if (p instanceof HttpException) return { error: p };
+      const outcome = outcomes[k++];
+      return outcome.ok ? outcome.answer : { error: outcome.error };
+    });
+  }
+
+  private async prepareAll(caller: ApiKeyCaller, reqs: PushDto[]): Promise<Array<WriteItem<PushResponse> | HttpException>> {
+    // Every user id any item names, looked up at once: a user room, like a user id, must name an existing user,
+    // else the notification waits in the inbox of whoever is given that id later.
+    const asked = new Set<string>();
+    for (const req of reqs) {
+      for (const id of req.to.userIds ?? []) asked.add(id);
+      for (const r of req.to.rooms ?? []) if (r.startsWith('user:')) asked.add(r.slice('user:'.length));
+    }
+    const known: KnownUsers = new Map();
+    if (asked.size) {
+      const rows: Array<{ id: string; disabled: boolean }> = await this.db.query(
+        `SELECT id::text AS id, disabled FROM users WHERE id = ANY($1::bigint[])`,
+        [[...asked]],
+      );
+      for (const r of rows) known.set(r.id, r.disabled);
+    }
+    const results: Array<WriteItem<PushResponse> | HttpException> = new Array(reqs.length);
+    let next = 0;
+    const work = async () => {
+      while (next < reqs.length) {
+        const i = next++;
+        try {
+          results[i] = await this.prepare(caller, reqs[i], known);
+        } catch (err) {
+          if (!(err instanceof HttpException)) throw err;
+          results[i] = err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PLAN_CONCURRENCY, reqs.length) }, work));
+    return results;
+  }
+
+  private async prepare(caller: ApiKeyCaller, req: PushDto, known: KnownUsers): Promise<WriteItem<PushResponse>> {
     const data = req.data ?? {};
     const dataBytes = Buffer.byteLength(JSON.stringify(data));
     if (dataBytes > MAX_PUSH_DATA_BYTES) {
@@ -51,65 +108,38 @@ export class PushService {
     const userIds = [...new Set(req.to.userIds ?? [])];
     const rooms = [...new Set([...userIds.map((id) => `user:${id}`), ...(req.to.rooms ?? []), ...(req.to.all ? ['all'] : [])])];
     if (!rooms.length) throw new BadRequestException('to: give at least one of userIds, rooms or all: true.');
-    // A user room, like a user id, must name an existing user: else the notification waits in the inbox of
-    // whoever is given that id later.
     const roomUserIds = [...new Set((req.to.rooms ?? []).filter((r) => r.startsWith('user:')).map((r) => r.slice('user:'.length)))];
-    if (userIds.length || roomUserIds.length) {
-      const asked = [...new Set([...userIds, ...roomUserIds])];
-      const known: Array<{ id: string }> = await this.db.query(`SELECT id::text FROM users WHERE id = ANY($1::bigint[])`, [asked]);
-      const exists = new Set(known.map((k) => k.id));
-      const missingIds = userIds.filter((id) => !exists.has(id));
-      if (missingIds.length) throw new BadRequestException(`to.userIds: no user with id ${missingIds.slice(0, 10).join(', ')}.`);
-      const missingRooms = roomUserIds.filter((id) => !exists.has(id)).slice(0, 10);
-      if (missingRooms.length) {
-        throw new BadRequestException(`to.rooms: no user with id ${missingRooms.join(', ')} (${missingRooms.map((id) => `user:${id}`).join(', ')}).`);
-      }
+    const missingIds = userIds.filter((id) => !known.has(id));
+    if (missingIds.length) throw new BadRequestException(`to.userIds: no user with id ${missingIds.slice(0, 10).join(', ')}.`);
+    const missingRooms = roomUserIds.filter((id) => !known.has(id)).slice(0, 10);
+    if (missingRooms.length) {
+      throw new BadRequestException(`to.rooms: no user with id ${missingRooms.join(', ')} (${missingRooms.map((id) => `user:${id}`).join(', ')}).`);
     }
     if (req.fallback) await this.channels.checkRefs(req.fallback.channels, 'fallback.channels');
     const delivery: DeliveryOptions = { critical: req.priority === 'critical', fallback: req.fallback };
     const plan = await this.fallbacks.plan(this.db.manager, req.type, rooms, delivery);
-    const requestHash = createHash('sha256').update(canonical({ ...req, idempotencyKey: undefined })).digest('hex');
+    const requestHash = req.idempotencyKey ? createHash('sha256').update(canonical({ ...req, idempotencyKey: undefined })).digest('hex') : '';
 
-    const count = recipientsQuery(rooms);
-    const [{ n: recipients }] = await this.db.query(count.sql, count.params);
+    // Only user rooms: the active ones among them are known already, no count query needed.
+    let recipients: number;
+    if (rooms.every((r) => r.startsWith('user:'))) {
+      recipients = [...new Set([...userIds, ...roomUserIds])].filter((id) => known.get(id) === false).length;
+    } else {
+      const count = recipientsQuery(rooms);
+      [{ n: recipients }] = await this.db.query(count.sql, count.params);
+    }
     const online = this.online ? (await this.online.onlineUserIds(rooms)).size : 0;
 
-    const result = await this.db.transaction(async (manager) => {
-      await this.store.lockWriter(manager); // also serialises pushes with one idempotency key
-      if (req.idempotencyKey) {
-        const [previous]: Array<{ request_hash: string; response: PushResponse }> = await manager.query(
-          `SELECT request_hash, response FROM push_requests WHERE api_key_id = $1 AND idempotency_key = $2`,
-          [caller.id, req.idempotencyKey],
-        );
-        if (previous) {
-          if (previous.request_hash !== requestHash) {
-            throw new ConflictException({ message: 'This idempotencyKey was already used with a different request; use a new key.', code: 'idempotency_conflict' });
-          }
-          return { response: previous.response, created: false };
-        }
-      }
-      const id = await this.store.insert(manager, {
-        type: req.type,
-        title: req.title,
-        body: req.body ?? '',
-        data,
-        source: `push:${caller.name}`,
-        apiKeyId: caller.id,
-        rooms,
-        readBy: plan.readBy,
-      });
-      await this.fallbacks.recordJob(manager, id, plan);
-      const response: PushResponse = { ids: [id], recipients, online };
-      if (req.idempotencyKey) {
-        await manager.query(
-          `INSERT INTO push_requests (api_key_id, idempotency_key, request_hash, response) VALUES ($1, $2, $3, $4)`,
-          [caller.id, req.idempotencyKey, requestHash, JSON.stringify(response)],
-        );
-      }
-      if (!this.config.embeddedDatabase) await manager.query(`SELECT pg_notify($1, '')`, [NOTIFICATIONS_CHANNEL]);
-      return { response, created: true };
-    });
-    if (result.created) this.signals.notificationsCommitted();
-    return result.response;
+    return {
+      notification: { type: req.type, title: req.title, body: req.body ?? '', data, source: `push:${caller.name}`, apiKeyId: caller.id, rooms, readBy: plan.readBy },
+      idempotency: req.idempotencyKey ? { apiKeyId: caller.id, key: req.idempotencyKey, requestHash } : undefined,
+      answer: (id) => ({ ids: [id], recipients, online }),
+      extra: plan.fallback ? (manager, id) => this.fallbacks.recordJob(manager, id, plan) : undefined,
+    };
   }
+}
+
+function answerOf(outcome: WriteOutcome<PushResponse>): PushResponse {
+  if (!outcome.ok) throw outcome.error;
+  return outcome.answer;
 }
