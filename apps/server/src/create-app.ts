@@ -1,4 +1,5 @@
 import { NestFactory } from '@nestjs/core';
+import { json } from 'express';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -11,6 +12,8 @@ import { securityHeaders, serveWebUi } from './web-ui';
 
 /** JSON bodies above this are refused with 413 before any handler runs. */
 export const JSON_BODY_LIMIT = '256kb';
+/** The body limit of POST /api/push/batch (up to 1,000 pushes in one call). */
+export const PUSH_BATCH_BODY_LIMIT = '4mb';
 
 /** Builds a fully configured Herald application (not yet listening). Tests use it directly. */
 export async function createHeraldApp(config: HeraldConfig): Promise<NestExpressApplication> {
@@ -31,6 +34,8 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
   // The depth check runs on the raw bytes before JSON.parse; the NUL check on the parsed body and query, before guards.
   // (Nest's option type leaves `verify` out because its rawBody option uses it; Herald does not use rawBody.)
   const jsonOptions = { limit: JSON_BODY_LIMIT, verify: refuseDeepJson };
+  // A batch of pushes gets a larger limit; parsed here first, the general parser then leaves it alone.
+  app.use('/api/push/batch', json({ ...jsonOptions, limit: PUSH_BATCH_BODY_LIMIT }));
   app.useBodyParser('json', jsonOptions);
   app.use(refuseNulCharacters);
   app.disable('x-powered-by');

@@ -114,6 +114,21 @@ export interface PushResponse {
   online: number;
 }
 
+/** POST /api/push/batch: up to 1,000 pushes written in one transaction. */
+export interface PushBatchRequest {
+  items: PushRequest[];
+}
+
+/** An item of a batch that was not written, as the single push would have refused it. */
+export interface PushItemError {
+  error: { statusCode: number; code: string; message: string; field?: string };
+}
+
+/** One answer per item, in the order of the request. */
+export interface PushBatchResponse {
+  items: Array<PushResponse | PushItemError>;
+}
+
 /** Room names are decided by the server; these build them. */
 export const Rooms = {
   user: (id: string | number) => `user:${id}`,

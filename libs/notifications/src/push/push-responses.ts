@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { PushResponse } from '@herald/contracts';
 import type { ApiKeyInfo } from './api-keys.service';
 
@@ -7,6 +7,25 @@ export class PushResultResponse implements PushResponse {
   @ApiProperty({ type: [String], example: ['1001'], description: 'Ids of the notifications created (the same for a repeated idempotency key)' }) ids!: string[];
   @ApiProperty({ example: 2, description: 'Active users reached' }) recipients!: number;
   @ApiProperty({ example: 1, description: 'Of them, online now (socket or SSE)' }) online!: number;
+}
+
+/** An item of a batch that was not written: its own error, as the single push would have answered it. */
+export class PushItemErrorDetail {
+  @ApiProperty({ example: 400 }) statusCode!: number;
+  @ApiProperty({ example: 'bad_request' }) code!: string;
+  @ApiProperty({ example: 'to.userIds: no user with id 99.' }) message!: string;
+  @ApiPropertyOptional({ example: 'to.userIds', description: 'The field of the item at fault, when one is' }) field?: string;
+}
+
+export class PushBatchItemResponse {
+  @ApiPropertyOptional({ type: [String], example: ['1001'], description: 'Ids of the notifications created (absent on error)' }) ids?: string[];
+  @ApiPropertyOptional({ example: 1, description: 'Active users reached (absent on error)' }) recipients?: number;
+  @ApiPropertyOptional({ example: 1, description: 'Of them, online now (absent on error)' }) online?: number;
+  @ApiPropertyOptional({ type: PushItemErrorDetail, description: 'Why this item was not written; the other items are unaffected' }) error?: PushItemErrorDetail;
+}
+
+export class PushBatchResponse {
+  @ApiProperty({ type: [PushBatchItemResponse], description: 'One answer per item, in the order of the request' }) items!: PushBatchItemResponse[];
 }
 
 export class ApiKeyResponse implements ApiKeyInfo {

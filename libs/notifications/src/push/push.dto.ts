@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   Equals,
   IsArray,
   IsIn,
@@ -93,6 +94,17 @@ export class PushDto {
   @ApiPropertyOptional({ type: FallbackDto, description: "Send it on by email or group robots to whoever has not read it after `after` seconds (else the type's admin default)" })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => FallbackDto)
   fallback?: FallbackDto;
+}
+
+/** Items of one POST /api/push/batch: written in one transaction. */
+export const MAX_PUSH_BATCH_ITEMS = 1000;
+
+export class PushBatchDto {
+  @ApiProperty({ type: [PushDto], minItems: 1, maxItems: MAX_PUSH_BATCH_ITEMS, description: `1 to ${MAX_PUSH_BATCH_ITEMS} pushes, each as for POST /api/push` })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_PUSH_BATCH_ITEMS)
+  @IsObject({ each: true, message: 'each of items must be a push request object' })
+  @ValidateNested({ each: true }) @Type(() => PushDto)
+  items!: PushDto[];
 }
 
 export class CreateApiKeyDto {
