@@ -163,12 +163,22 @@ export class NotificationStore {
     return max;
   }
 
-  /** Every notification after `cursor`, in id order, whoever it is for: what the live feed tails. */
+  /**
+   * Every notification after `cursor`, in id order, whoever it is for: what the live feed tails. The rooms
+   * come from one range scan of notification_rooms over the page's ids, grouped once, instead of a
+   * subquery per notification (one snapshot: a page and its rooms are from the same commits).
+   */
   async after(cursor: string, limit: number): Promise<StoredNotification[]> {
     const rows: Row[] = await this.db.query(
-      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at, n.actor_id, n.read_by,
-              (SELECT array_agg(room ORDER BY room) FROM notification_rooms r WHERE r.notification_id = n.id) AS rooms
-         FROM notifications n WHERE n.id > $1 ORDER BY n.id LIMIT $2`,
+      `WITH n AS (
+         SELECT id, type, title, body, data, source, created_at, actor_id, read_by
+           FROM notifications WHERE id > $1 ORDER BY id LIMIT $2
+       ), r AS (
+         SELECT notification_id, array_agg(room ORDER BY room) AS rooms FROM notification_rooms
+          WHERE notification_id > $1 AND notification_id <= (SELECT max(id) FROM n)
+          GROUP BY notification_id
+       )
+       SELECT n.*, coalesce(r.rooms, '{}') AS rooms FROM n LEFT JOIN r ON r.notification_id = n.id ORDER BY n.id`,
       [cursor, limit],
     );
     return rows.map(toStored);
