@@ -6,6 +6,11 @@ export interface BenchConfig {
   fanoutRate: number;
   unicastEvents: number;
   unicastRate: number;
+  /** Unicast pushes sent at unicastRate, for the paced latency target. */
+  pacedEvents: number;
+  /** Notifications sent by batch push, in calls of batchSize. */
+  batchEvents: number;
+  batchSize: number;
   workers: number;
   connectConcurrency: number;
   /** Users in the `orders` room for the one-row broadcast check (issue 3 says 10,000). */
@@ -36,13 +41,16 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
   const fanoutEvents = int(env, 'BENCH_FANOUT_EVENTS', 200, 1, 100_000);
   const unicastEvents = int(env, 'BENCH_UNICAST_EVENTS', 5000, 1, 1_000_000);
   const fanoutRate = int(env, 'BENCH_FANOUT_RATE', 20, 1, 10_000);
-  const unicastRate = int(env, 'BENCH_UNICAST_RATE', 250, 1, 100_000);
+  const unicastRate = int(env, 'BENCH_UNICAST_RATE', 1000, 1, 100_000);
   return {
     sockets: int(env, 'BENCH_SOCKETS', 1000, 1, 9000),
     fanoutEvents,
     fanoutRate,
     unicastEvents,
     unicastRate,
+    pacedEvents: int(env, 'BENCH_PACED_EVENTS', 5000, 1, 1_000_000),
+    batchEvents: int(env, 'BENCH_BATCH_EVENTS', 20_000, 1, 1_000_000),
+    batchSize: int(env, 'BENCH_BATCH_SIZE', 1000, 1, 1000),
     workers: int(env, 'BENCH_WORKERS', 2, 1, 8),
     connectConcurrency: int(env, 'BENCH_CONNECT_CONCURRENCY', 50, 1, 1000),
     roomUsers: int(env, 'BENCH_ROOM_USERS', 10_000, 1, 1_000_000),

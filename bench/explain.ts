@@ -113,7 +113,7 @@ export async function explainQueries(client: Client, userId: string, backlog: nu
     visibleIdsSql(rooms.length, 3, 'ASC', '$1', '$2'),
     [from, REPLAY_PAGE, ...rooms],
   );
-  await explain(client, 'Unread count since the last count (InboxService.refreshCount):', UNREAD_SINCE_SQL, [rooms, from, max, userId]);
+  await explain(client, 'Unread count since the last count (InboxService.refreshCount):', UNREAD_SINCE_SQL, [rooms, from, max, userId, Number.MAX_SAFE_INTEGER]);
   const { rows: people } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users`);
   // PushService counts the recipients of every push like this (recipientsQuery): by primary key and roles index.
   const oneUser = recipientsQuery([`user:${userId}`]);

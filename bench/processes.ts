@@ -10,8 +10,15 @@ import { createInterface } from 'node:readline';
 const children = new Set<ChildProcess>();
 
 /** Starts a Node script of the bench as a child with an IPC channel (so it can notice our exit). */
-export function startChild(script: string, env: Record<string, string | undefined>, name: string, serialization: 'json' | 'advanced' = 'json', args: string[] = []): ChildProcess {
-  const child = fork(script, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization });
+export function startChild(
+  script: string,
+  env: Record<string, string | undefined>,
+  name: string,
+  serialization: 'json' | 'advanced' = 'json',
+  args: string[] = [],
+  execArgv: string[] = [],
+): ChildProcess {
+  const child = fork(script, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization, execArgv });
   children.add(child);
   child.once('exit', () => children.delete(child));
   // Their logs go to our stderr, prefixed, so a failure inside a child is visible where it happened.

@@ -65,3 +65,100 @@ export function printResults(results: ScenarioResult[]): void {
     if (notes.length) console.log(`  note ${r.scenario}/${r.system}: ${notes.join('; ')}`);
   }
 }
+
+/** One target of issue 10: Herald's figure, the bare server's from the same run, the ratio and the verdict. */
+interface Target {
+  name: string;
+  herald: string;
+  bare: string;
+  ratio: string;
+  goal: string;
+  verdict: 'PASS' | 'FAIL' | 'NOT RUN';
+  why?: string;
+}
+
+const cpuPerEvent = (r: ScenarioResult) =>
+  r.sent ? (1000 * (r.serverCpuSeconds + (Number.isNaN(r.databaseCpuSeconds) ? 0 : r.databaseCpuSeconds))) / r.sent : NaN;
+
+/** Prints every target with its ratio and PASS/FAIL; answers how many did not pass. */
+export function printTargets(results: ScenarioResult[]): { failed: number } {
+  const find = (scenario: string, system: 'herald' | 'baseline') => results.find((r) => r.scenario === scenario && r.system === system);
+  const targets: Target[] = [];
+  const clean = (r: ScenarioResult) => r.lost === 0 && r.duplicates === 0 && r.misdelivered === 0 && r.accepted === r.events;
+  const lossNote = (r: ScenarioResult) => (clean(r) ? '' : ` (lost ${r.lost}, duplicated ${r.duplicates}, refused ${r.events - r.accepted})`);
+
+  const uh = find('unicast-max', 'herald');
+  const ub = find('unicast-max', 'baseline');
+  if (uh && ub) {
+    const ratio = uh.acceptedPerSecond / ub.acceptedPerSecond;
+    targets.push({
+      name: 'unicast max rate: accepted pushes/s',
+      herald: fmt(uh.acceptedPerSecond),
+      bare: fmt(ub.acceptedPerSecond),
+      ratio: `${fmt(ratio, 2)}x`,
+      goal: '>= 0.5x, 0 lost, 0 dup',
+      verdict: ratio >= 0.5 && clean(uh) ? 'PASS' : 'FAIL',
+      why: lossNote(uh) || undefined,
+    });
+    const cpu = cpuPerEvent(uh) / cpuPerEvent(ub);
+    targets.push({
+      name: 'unicast max rate: server+DB CPU ms/push',
+      herald: fmt(cpuPerEvent(uh), 2),
+      bare: fmt(cpuPerEvent(ub), 2),
+      ratio: `${fmt(cpu, 2)}x`,
+      goal: '<= 3x',
+      verdict: cpu <= 3 ? 'PASS' : 'FAIL',
+    });
+  }
+  const ph = find('unicast-paced', 'herald');
+  const pb = find('unicast-paced', 'baseline');
+  if (ph && pb) {
+    targets.push({
+      name: 'paced unicast: publish->delivery p99 ms',
+      herald: fmt(ph.p99, 1),
+      bare: fmt(pb.p99, 1),
+      ratio: `${fmt(ph.p99 / pb.p99, 2)}x`,
+      goal: '<= 50 ms',
+      verdict: ph.p99 <= 50 && clean(ph) ? 'PASS' : 'FAIL',
+      why: lossNote(ph) || undefined,
+    });
+  }
+  const bh = find('batch', 'herald');
+  if (bh) {
+    const delivered = Math.min(bh.perSecond, bh.acceptedPerSecond);
+    targets.push({
+      name: 'batch push: notifications/s committed+delivered',
+      herald: fmt(delivered),
+      bare: ub ? fmt(ub.acceptedPerSecond) : '-',
+      ratio: ub ? `${fmt(delivered / ub.acceptedPerSecond, 2)}x` : '-',
+      goal: '>= 20,000/s',
+      verdict: delivered >= 20_000 && clean(bh) ? 'PASS' : 'FAIL',
+      why: lossNote(bh) || undefined,
+    });
+  }
+  const fh = find('fan-out', 'herald');
+  const fb = find('fan-out', 'baseline');
+  if (fh && fb) {
+    const per = (r: ScenarioResult) => (r.delivered ? (1000 * r.serverCpuSeconds) / r.delivered : NaN);
+    const ratio = per(fh) / per(fb);
+    targets.push({
+      name: `fan-out ${fmt(fh.expected / Math.max(1, fh.events))} sockets: server CPU us/delivery`,
+      herald: fmt(1000 * per(fh), 1),
+      bare: fmt(1000 * per(fb), 1),
+      ratio: `${fmt(ratio, 2)}x`,
+      goal: '<= 1.0x, 0 lost',
+      verdict: ratio <= 1.0 && fh.lost === 0 ? 'PASS' : 'FAIL',
+      why: lossNote(fh) || undefined,
+    });
+  }
+  for (const name of ['fan-out 10,000 sockets: server CPU per delivery', 'memory 10,000 sockets: RSS per connection', 'replay 50,000 in < 3 s, others live p99 < 100 ms', 'two instances + Redis: unicast per instance']) {
+    targets.push({ name, herald: '-', bare: '-', ratio: '-', goal: '', verdict: 'NOT RUN', why: 'no scenario in this bench yet' });
+  }
+  console.log(
+    `\nTargets (issue 10; ratios to the bare Socket.IO server in this run):\n${table(
+      ['target', 'herald', 'bare', 'ratio', 'goal', 'verdict'],
+      targets.map((t) => [t.name, t.herald, t.bare, t.ratio, t.goal, `${t.verdict}${t.why ? ` ${t.why}` : ''}`]),
+    )}`,
+  );
+  return { failed: targets.filter((t) => t.verdict !== 'PASS').length };
+}

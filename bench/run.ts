@@ -13,7 +13,7 @@ import { createBenchDatabase, insertSalesUsers, mintAccessToken, type BenchDatab
 import { explainQueries, showOneRowPerBroadcast, synthesizeHistory } from './explain';
 import { firstJsonLine, freePort, killAllChildrenNow, startChild, stopAllChildren, waitForHttp } from './processes';
 import type { BenchData, SocketSpec, SystemName } from './protocol';
-import { printResults } from './report';
+import { printResults, printTargets } from './report';
 import { closeHttp, postJson, runScenario, type ScenarioResult } from './scenario';
 import { WorkerPool } from './workers';
 
@@ -58,7 +58,9 @@ async function startServers(database: BenchDatabase): Promise<Servers> {
     PUSH_RATE_PER_SECOND: '100000',
     ...(database.embedded ? { BENCH_EMBEDDED_DATABASE_URL: database.url } : { DATABASE_URL: database.url }),
   };
-  const herald = startChild(join(__dirname, 'herald-child.js'), heraldEnv, 'herald');
+  // BENCH_CPU_PROF_DIR: Herald writes a V8 CPU profile of the whole run there when it stops (open it in Chrome DevTools).
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const herald = startChild(join(__dirname, 'herald-child.js'), heraldEnv, 'herald', 'json', [], profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
   const heraldUrl = `http://127.0.0.1:${port}`;
   const baseline = startChild(join(__dirname, 'baseline-server.js'), { PATH: process.env.PATH, PORT: '0' }, 'baseline');
   const [{ port: baselinePort }] = await Promise.all([
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
   );
   console.log(
     `Settings: ${config.sockets} sockets over ${config.workers} client processes; fan-out ${config.fanoutEvents} events at ${config.fanoutRate}/s; ` +
-      `unicast ${config.unicastEvents} events at ${config.unicastRate}/s (BENCH_* variables change them)`,
+      `unicast ${config.unicastEvents} events at max rate, ${config.pacedEvents} at ${config.unicastRate}/s; batch ${config.batchEvents} in calls of ${config.batchSize} (BENCH_* variables change them)`,
   );
 
   db = await createBenchDatabase(config.adminDatabaseUrl, REPO_ROOT);
@@ -131,11 +133,12 @@ async function main(): Promise<void> {
   const inBoth = connected.herald.filter((i) => baselineHas.has(i));
   if (!inBoth.length) throw new Error('No socket connected to both systems (see the connect errors above); nothing to measure.');
   const random = seededRandom(config.seed);
-  const unicastTargets = Array.from({ length: config.unicastEvents }, () => inBoth[Math.floor(random() * inBoth.length)]);
+  const unicastTargets = Array.from({ length: Math.max(config.unicastEvents, config.pacedEvents, config.batchEvents) }, () => inBoth[Math.floor(random() * inBoth.length)]);
 
-  const send = (system: SystemName, kind: 'fan-out' | 'unicast') => (seq: number, data: BenchData) => {
-    const userId = kind === 'unicast' ? users[unicastTargets[seq]].id : undefined;
-    const type = kind === 'unicast' ? 'bench.unicast' : 'bench.fanout';
+  type Kind = 'fan-out' | 'unicast' | 'batch';
+  const send = (system: SystemName, kind: Kind) => (seq: number, data: BenchData) => {
+    const userId = kind !== 'fan-out' ? users[unicastTargets[seq % unicastTargets.length]].id : undefined;
+    const type = kind === 'fan-out' ? 'bench.fanout' : 'bench.unicast';
     const title = `Bench ${kind} ${seq}`;
     if (system === 'herald') {
       const to = userId ? { userIds: [userId] } : { rooms: ['orders'] };
@@ -146,27 +149,70 @@ async function main(): Promise<void> {
     return postJson(`${servers.baselineUrl}/emit`, { room, event: 'notification', payload });
   };
 
+  /** Batch push: the first seq of each group of BATCH sends the whole group in one call; the others share its answer. */
+  const BATCH = config.batchSize;
+  const batches = new Map<number, Promise<number[]>>();
+  const sendBatch = (seq: number, data: BenchData): Promise<number> => {
+    const k = Math.floor(seq / BATCH);
+    let call = batches.get(k);
+    if (!call) {
+      const first = k * BATCH;
+      const count = Math.min(BATCH, config.batchEvents - first);
+      const items = Array.from({ length: count }, (_, i) => ({
+        to: { userIds: [users[unicastTargets[(first + i) % unicastTargets.length]].id] },
+        type: 'bench.batch',
+        title: `Bench batch ${first + i}`,
+        data: { bench: data.bench, seq: first + i, sentAt: data.sentAt },
+      }));
+      call = new Promise<number[]>((resolve) => {
+        let statuses: number[] = [];
+        void postJson(`${servers.heraldUrl}/api/push/batch`, { items }, { 'x-api-key': apiKey }, (text) => {
+          const body = JSON.parse(text) as { items?: Array<{ error?: { statusCode: number } }> };
+          statuses = (body.items ?? []).map((it) => it.error?.statusCode ?? 202);
+        }).then((status) => resolve(status === 202 ? statuses : Array(count).fill(status)));
+      });
+      batches.set(k, call);
+    }
+    return call.then((statuses) => statuses[seq - k * BATCH] ?? 0);
+  };
+
+  interface Plan {
+    scenario: string;
+    kind: Kind;
+    systems: SystemName[];
+    events: number;
+    rate: number;
+    maxInFlight?: number;
+  }
+  const plans: Plan[] = [
+    { scenario: 'fan-out', kind: 'fan-out', systems: ['herald', 'baseline'], events: config.fanoutEvents, rate: config.fanoutRate },
+    { scenario: 'unicast-max', kind: 'unicast', systems: ['herald', 'baseline'], events: config.unicastEvents, rate: 1_000_000 },
+    { scenario: 'unicast-paced', kind: 'unicast', systems: ['herald', 'baseline'], events: config.pacedEvents, rate: config.unicastRate },
+    { scenario: 'batch', kind: 'batch', systems: ['herald'], events: config.batchEvents, rate: 1_000_000, maxInFlight: BATCH * 4 },
+  ];
+  // BENCH_SCENARIOS=unicast-max,batch runs only those (e.g. for a CPU profile of one scenario).
+  const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((x) => x.trim())) : undefined;
   const results: ScenarioResult[] = [];
-  for (const kind of ['fan-out', 'unicast'] as const) {
-    const events = kind === 'fan-out' ? config.fanoutEvents : config.unicastEvents;
-    const rate = kind === 'fan-out' ? config.fanoutRate : config.unicastRate;
-    for (const system of ['herald', 'baseline'] as const) {
-      console.log(`\n${kind} on ${system}: ${events} events at ${rate}/s to ${kind === 'fan-out' ? `${connected[system].length} sockets each` : 'one random socket each'}`);
+  for (const plan of plans.filter((p) => !only || only.has(p.scenario))) {
+    for (const system of plan.systems) {
+      const rateText = plan.rate >= 1_000_000 ? 'max rate' : `${plan.rate}/s`;
+      console.log(`\n${plan.scenario} on ${system}: ${plan.events} events at ${rateText} to ${plan.kind === 'fan-out' ? `${connected[system].length} sockets each` : 'one random socket each'}`);
       results.push(
         await runScenario(
           {
-            scenario: kind,
+            scenario: plan.scenario,
             system,
             pid: system === 'herald' ? servers.heraldPid : servers.baselinePid,
             database: system === 'herald' && !db.embedded ? new URL(db.url).pathname.slice(1) : undefined,
-            events,
-            ratePerSecond: rate,
-            recipientsOf: kind === 'fan-out' ? () => connected[system] : (seq) => [unicastTargets[seq]],
+            events: plan.events,
+            ratePerSecond: plan.rate,
+            recipientsOf: plan.kind === 'fan-out' ? () => connected[system] : (seq) => [unicastTargets[seq % unicastTargets.length]],
             socketSlots: users.length,
-            send: send(system, kind),
-            timeoutMs: scenarioTimeoutMs(config, events, rate),
+            send: plan.kind === 'batch' ? sendBatch : send(system, plan.kind),
+            timeoutMs: plan.rate >= 1_000_000 ? 120_000 : scenarioTimeoutMs(config, plan.events, plan.rate),
             idleMs: config.idleS * 1000,
             dumpDir: config.dumpDir,
+            maxInFlight: plan.maxInFlight,
           },
           workers,
         ),
@@ -176,15 +222,20 @@ async function main(): Promise<void> {
   await workers.disconnect('herald');
   await workers.disconnect('baseline');
   printResults(results);
+  const verdicts = printTargets(results);
 
+  if (only) {
+    console.log('\nBENCH_SCENARIOS is set: storage checks skipped.');
+    return;
+  }
   console.log('\nStorage checks:');
   const oneRow = await showOneRowPerBroadcast(sql, servers.heraldUrl, apiKey, config.roomUsers);
   await synthesizeHistory(sql, config.history);
   await explainQueries(sql, users[0].id, config.backlog);
 
   const lost = results.reduce((a, r) => a + r.lost, 0);
-  const heraldUnicastLost = results.find((r) => r.scenario === 'unicast' && r.system === 'herald')?.lost ?? 0;
-  if (!oneRow || heraldUnicastLost > 0) process.exitCode = 1;
+  const heraldUnicastLost = results.filter((r) => r.scenario.startsWith('unicast') && r.system === 'herald').reduce((a, r) => a + r.lost, 0);
+  if (!oneRow || heraldUnicastLost > 0 || verdicts.failed > 0) process.exitCode = 1;
   console.log(`\nDone: ${lost} deliveries lost in all; cleaning up.`);
 }
 

@@ -33,6 +33,8 @@ export interface ScenarioSpec {
   idleMs: number;
   /** When set, every delivery is written to a CSV file in this folder. */
   dumpDir?: string;
+  /** Sends awaiting their answer at most (default 256). */
+  maxInFlight?: number;
 }
 
 export interface ScenarioResult {
@@ -47,6 +49,10 @@ export interface ScenarioResult {
   duplicates: number;
   misdelivered: number;
   perSecond: number;
+  /** Sends answered 2xx. */
+  accepted: number;
+  /** Sends answered 2xx per second of the sending phase (first send to last answer). */
+  acceptedPerSecond: number;
   p50: number;
   p99: number;
   max: number;
@@ -135,7 +141,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
 
   for (let seq = 0; seq < spec.events; seq++) {
     await sleep(started + seq * interval - wallClock());
-    while (inFlight.size >= MAX_IN_FLIGHT && wallClock() < deadline) await Promise.race(inFlight);
+    while (inFlight.size >= (spec.maxInFlight ?? MAX_IN_FLIGHT) && wallClock() < deadline) await Promise.race(inFlight);
     if (wallClock() >= deadline) {
       timedOut = true;
       break;
@@ -157,6 +163,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   let giveUp: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all(inFlight), new Promise((r) => (giveUp = setTimeout(r, Math.max(0, deadline - wallClock()))))]);
   clearTimeout(giveUp);
+  const sendSeconds = (wallClock() - started) / 1000;
 
   // Wait for the deliveries: until all arrived, nothing arrived for idleMs, or the deadline.
   let received = 0;
@@ -223,6 +230,8 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
     duplicates,
     misdelivered,
     perSecond: seconds > 0 ? latencies.length / seconds : 0,
+    accepted: sent - Object.values(sendErrors).reduce((a, b) => a + b, 0),
+    acceptedPerSecond: (sent - Object.values(sendErrors).reduce((a, b) => a + b, 0)) / Math.max(sendSeconds, 1e-3),
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.length ? sorted[sorted.length - 1] : NaN,
