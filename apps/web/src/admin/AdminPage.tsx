@@ -3,6 +3,7 @@ import { useT, type MessageKey } from '../i18n';
 import { linkClick, useTitle } from '../router';
 import { ApiKeysAdmin } from './ApiKeysAdmin';
 import { OutboxAdmin } from './OutboxAdmin';
+import { PoliciesAdmin } from './PoliciesAdmin';
 import { UsersAdmin } from './UsersAdmin';
 import './admin.css';
 
@@ -10,6 +11,7 @@ const SECTIONS = [
   { id: 'users', label: 'admin.users' },
   { id: 'api-keys', label: 'admin.apiKeys' },
   { id: 'outbox', label: 'admin.outbox' },
+  { id: 'approval-policies', label: 'policy.nav' },
 ] as const satisfies readonly { id: string; label: MessageKey }[];
 type Section = (typeof SECTIONS)[number]['id'];
 
@@ -52,6 +54,7 @@ export function AdminPage({ section }: { section: string | undefined }) {
       {current === 'users' && <UsersAdmin />}
       {current === 'api-keys' && <ApiKeysAdmin />}
       {current === 'outbox' && <OutboxAdmin />}
+      {current === 'approval-policies' && <PoliciesAdmin />}
     </section>
   );
 }
