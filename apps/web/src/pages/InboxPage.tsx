@@ -7,6 +7,7 @@ import { TypeIcon } from '../components/TypeIcon';
 import { useT } from '../i18n';
 import { byIdDesc } from '../orders';
 import { linkClick, navigate, useRoute, useTitle } from '../router';
+import { FollowUpActions } from './InboxFollowUp';
 
 const PAGE_SIZE = 30;
 
@@ -16,6 +17,7 @@ export function InboxPage() {
   useTitle(t('inbox.title'));
   const { query } = useRoute();
   const onlyUnread = query.get('unread') === 'true';
+  const archivedView = query.get('archived') === 'true';
   const [items, setItems] = useState<Notification[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [done, setDone] = useState(false);
@@ -36,6 +38,7 @@ export function InboxPage() {
         const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
         if (before) params.set('before', before);
         if (onlyUnread) params.set('unread', 'true');
+        if (archivedView) params.set('archived', 'true');
         const page = await session.request<NotificationPage>('GET', `/api/notifications?${params}`);
         setItems((list) => merge(before ? list : [], page.items));
         setCursor(page.nextCursor);
@@ -48,7 +51,7 @@ export function InboxPage() {
         setLoading(false);
       }
     },
-    [onlyUnread, t, merge],
+    [onlyUnread, archivedView, t, merge],
   );
 
   useEffect(() => {
@@ -58,7 +61,19 @@ export function InboxPage() {
   }, [loadMore]);
 
   // New notifications appear on top as they arrive (one state update per frame's batch).
-  useEffect(() => hub.onBatch((batch) => setItems((list) => mergeById(list, batch))), [hub]);
+  useEffect(() => hub.onBatch((batch) => setItems((list) => (archivedView ? list : mergeById(list, batch)))), [hub, archivedView]);
+  // Recalled ones vanish, updated ones change in place, archived ones (on another device too) move between the two views.
+  const remove = useCallback((id: string) => setItems((list) => list.filter((n) => n.id !== id)), []);
+  useEffect(() => {
+    const stops = [
+      hub.client.on('recalled', ({ id }) => remove(id)),
+      hub.client.on('updated', (u) => setItems((list) => list.map((n) => (n.id === u.id ? { ...u, readAt: n.readAt ?? u.readAt } : n)))),
+      hub.client.on('archived', ({ ids, archived }) => {
+        if (archived !== archivedView) setItems((list) => list.filter((n) => !ids.includes(n.id)));
+      }),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }, [hub, archivedView, remove]);
   // Reads made elsewhere on this page (a toast clicked) show here too.
   useEffect(
     () =>
@@ -125,6 +140,12 @@ export function InboxPage() {
           {t('inbox.onlyUnread')}
         </label>
         <button type="button" onClick={() => void markAll()} data-testid="mark-all-read">{t('inbox.markAll')}</button>
+        <nav className="inbox-views" aria-label={t('followUp.archivedView')}>
+          <a href="/inbox" aria-current={archivedView ? undefined : 'page'} onClick={linkClick('/inbox')}>{t('followUp.inboxView')}</a>
+          <a href="/inbox?archived=true" aria-current={archivedView ? 'page' : undefined} onClick={linkClick('/inbox?archived=true')} data-testid="archived-view">
+            {t('followUp.archivedView')}
+          </a>
+        </nav>
       </div>
       {error && <p className="error" role="alert">{error}</p>}
       <div data-testid="inbox-list">
@@ -148,6 +169,7 @@ export function InboxPage() {
                         <strong className="clip" title={title}>{title}</strong>
                       )}
                       {body && <span className="inbox-body clamp" title={body}>{body}</span>}
+                      {(n.version ?? 1) > 1 && <span className="hint" data-testid="inbox-updated">{t('followUp.updated')}</span>}
                     </div>
                     <time dateTime={n.createdAt} title={absolute} data-testid="inbox-time">
                       {formatRelative(n.createdAt, locale, now)}
@@ -160,6 +182,7 @@ export function InboxPage() {
                     ) : (
                       <span aria-hidden="true" />
                     )}
+                    <FollowUpActions n={n} archived={archivedView} onGone={remove} />
                   </li>
                 );
               })}
@@ -167,7 +190,7 @@ export function InboxPage() {
           </section>
         ))}
       </div>
-      {!loading && !error && visible.length === 0 && <p className="empty">{t('inbox.empty')}</p>}
+      {!loading && !error && visible.length === 0 && <p className="empty">{archivedView ? t('followUp.archivedEmpty') : t('inbox.empty')}</p>}
       <div ref={sentinel} />
       {loading && <p aria-live="polite">{t('common.loading')}</p>}
       {!loading && cursor && <button type="button" onClick={() => void loadMore(cursor)}>{t('common.loadMore')}</button>}

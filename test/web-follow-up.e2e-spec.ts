@@ -1,0 +1,100 @@
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { LoginResponse, Notification } from '@herald/contracts';
+import { ensureWebBuilt, launchChromium } from './support/browser';
+import { pushClient } from './support/push';
+import { startTestServer, type TestServer } from './support/server';
+
+/**
+ * Issue 12, point 5 in a real browser: the sender of a notification watches "read by N of M" rise live with the
+ * readers and not-yet-readers listed, recalls it and sees it vanish from a recipient's open inbox; a recipient
+ * archives from the inbox and finds it in the Archived view.
+ */
+describe('receipts, recall and archive in the web UI', () => {
+  let server: TestServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const users: Record<string, LoginResponse> = {};
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    server = await startTestServer();
+    browser = await launchChromium();
+    for (const name of ['admin', 'alice', 'bob']) users[name] = await server.login(name);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function openTab(username: string, path: string, locale = 'en-US', viewport = { width: 1440, height: 900 }): Promise<Page> {
+    const context = await browser.newContext({ locale, viewport });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+    await page.goto(`${server.url}/`);
+    await page.getByRole('button', { name: new RegExp(`^(Use|使用) ${username}$`) }).click();
+    await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ state: 'attached' });
+    await page.goto(`${server.url}${path}`);
+    await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ state: 'attached' });
+    return page;
+  }
+
+  it('the sender sees "read by" rise live and recalls; the recipient’s card vanishes', async () => {
+    const created = await server.request('POST', '/api/orders', {
+      token: users.alice.accessToken,
+      body: { customer: 'Browser Receipts Ltd', items: [{ sku: 'B-1', name: 'Widget', qty: 2, unitPrice: '3.00' }] },
+    });
+    expect(created.status).toBe(201);
+    let id = '';
+    for (let i = 0; i < 100 && !id; i++) {
+      const inbox = (await server.request('GET', '/api/notifications?limit=5', { token: users.alice.accessToken })).body as { items: Notification[] };
+      id = inbox.items.find((n) => n.type === 'order.created')?.id ?? '';
+      if (!id) await new Promise((r) => setTimeout(r, 50));
+    }
+    const bob = await openTab('bob', '/inbox');
+    await bob.locator(`[data-testid="inbox-item"][data-id="${id}"]`).waitFor();
+    // bob may not follow it up: no receipts or recall on his card.
+    expect(await bob.locator(`[data-testid="inbox-item"][data-id="${id}"] [data-testid="recall-button"]`).count()).toBe(0);
+
+    const alice = await openTab('alice', '/inbox', 'zh-CN', { width: 390, height: 844 });
+    const card = alice.locator(`[data-testid="inbox-item"][data-id="${id}"]`);
+    await card.getByTestId('receipts-button').click();
+    const summary = card.getByTestId('receipts-summary');
+    await summary.waitFor();
+    const total = Number(/(\d+) 人中/.exec((await summary.textContent()) ?? '')?.[1]);
+    expect(total).toBeGreaterThanOrEqual(2);
+    expect(await summary.textContent()).toContain(`${total} 人中 0 人已读`);
+    expect(await card.getByTestId('receipts-waiting').textContent()).toContain(users.bob.user.displayName);
+
+    await server.request('POST', '/api/notifications/read', { token: users.bob.accessToken, body: { ids: [id] } });
+    await card.getByTestId('receipts-summary').filter({ hasText: `${total} 人中 1 人已读` }).waitFor({ timeout: 10_000 });
+    await card.getByTestId('receipts-readers').filter({ hasText: users.bob.user.displayName }).waitFor();
+
+    await card.getByTestId('recall-button').click();
+    await card.getByTestId('recall-confirm').click();
+    await card.waitFor({ state: 'detached' });
+    await bob.locator(`[data-testid="inbox-item"][data-id="${id}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+  }, 90_000);
+
+  it('archive from the inbox; the Archived view has it, and moving it back returns it', async () => {
+    const { push } = await pushClient(server, 'web-archive');
+    const res = await push({ to: { userIds: [users.bob.user.id] }, type: 'stock.low', title: 'Archive me please' });
+    const id = res.body.ids[0] as string;
+    const bob = await openTab('bob', '/inbox');
+    const card = bob.locator(`[data-testid="inbox-item"][data-id="${id}"]`);
+    await card.getByTestId('archive-button').focus();
+    await bob.keyboard.press('Enter');
+    await card.waitFor({ state: 'detached' });
+    await bob.getByTestId('archived-view').click();
+    const archived = bob.locator(`[data-testid="inbox-item"][data-id="${id}"]`);
+    await archived.waitFor();
+    await archived.getByTestId('archive-button').click();
+    await archived.waitFor({ state: 'detached' });
+    const list = (await server.request('GET', '/api/notifications?limit=5', { token: users.bob.accessToken })).body as { items: Notification[] };
+    expect(list.items.map((n) => n.id)).toContain(id);
+  }, 90_000);
+});
