@@ -49,6 +49,7 @@ describe('settings page in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Notification settings' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/settings');
+    await page.getByText('Your account has no email address yet').waitFor();
 
     const muted = page.getByLabel('Types to mute, one per line');
     await muted.focus();
@@ -90,10 +91,14 @@ describe('settings page in a real browser', () => {
   });
 
   it('is usable in 简体中文 at 390 px, with no sideways scrolling', async () => {
+    const admin = await server.login('admin');
+    const erin = await server.login('erin');
+    expect((await server.request('PATCH', `/api/users/${erin.user.id}`, { token: admin.accessToken, body: { email: 'erin@example.com' } })).status).toBe(200);
     const page = await signIn('erin', 'zh-CN', 390);
     await page.getByTestId('account-menu-toggle').click();
     await page.getByTestId('settings-link').click();
     await page.getByRole('heading', { name: '通知设置' }).waitFor();
+    await page.getByText('邮件将发送到 erin@example.com。').waitFor();
     await page.getByLabel('免打扰时段内暂缓邮件').check();
     await page.getByLabel('时区').waitFor();
     const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');

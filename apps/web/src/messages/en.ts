@@ -331,6 +331,8 @@ export const en = {
   'settings.mutedLegend': 'Muted types',
   'settings.mutedLabel': 'Types to mute, one per line',
   'settings.mutedHint': 'A type (order.updated), every type under a prefix (payment.*) or * for all. Muted notifications still reach your inbox, already read: no pop-up, no badge, no email. Critical notices always get through.',
+  'settings.emailTo': 'Emails go to {address}.',
+  'settings.noEmail': 'Your account has no email address yet, so no email can be sent.',
   'settings.fallbackLegend': 'Email when unread',
   'settings.emailLabel': 'Email me notifications that I have not read in time',
   'settings.emailHint': 'Only for notifications that ask for it, and only when your account has an email address (an administrator sets it).',

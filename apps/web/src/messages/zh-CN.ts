@@ -333,6 +333,8 @@ export const zh: Record<MessageKey, string> = {
   'settings.mutedLegend': '免打扰类型',
   'settings.mutedLabel': '要屏蔽的类型，每行一个',
   'settings.mutedHint': '一个类型（order.updated）、某前缀下的所有类型（payment.*），或用 * 表示全部。被屏蔽的通知仍会进入收件箱，但直接标为已读：不弹窗、不计入角标、不发邮件。紧急通知始终送达。',
+  'settings.emailTo': '邮件将发送到 {address}。',
+  'settings.noEmail': '你的账号还没有邮箱地址，因此无法发送邮件。',
   'settings.fallbackLegend': '未读时发邮件',
   'settings.emailLabel': '通知未及时阅读时，给我发邮件',
   'settings.emailHint': '仅适用于要求邮件提醒的通知，且你的账号需有邮箱地址（由管理员设置）。',

@@ -46,13 +46,14 @@ export function SettingsPage() {
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const [zones] = useState(knownZones);
+  const [address, setAddress] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
-    session
-      .request<Preferences>('GET', '/api/me/preferences')
-      .then((p) => {
+    Promise.all([session.request<Preferences>('GET', '/api/me/preferences'), session.request<{ email?: string | null }>('GET', '/api/auth/me')])
+      .then(([p, me]) => {
         if (cancelled) return;
+        setAddress(me.email ?? null);
         setMuted(p.muted.join('\n'));
         setEmail(p.fallback.email);
         setQuiet(p.quietHours !== null);
@@ -117,7 +118,9 @@ export function SettingsPage() {
               <input type="checkbox" name="fallbackEmail" checked={email} onChange={(e) => setEmail(e.target.checked)} aria-describedby="email-hint" />
               {t('settings.emailLabel')}
             </label>
-            <p className="hint small" id="email-hint">{t('settings.emailHint')}</p>
+            <p className="hint small" id="email-hint">
+              {address ? t('settings.emailTo', { address }) : t('settings.noEmail')} {t('settings.emailHint')}
+            </p>
           </fieldset>
           <fieldset>
             <legend>{t('settings.quietLegend')}</legend>
