@@ -4,6 +4,7 @@ import { SESSION_CHANNEL, SessionEvents } from '@herald/auth';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NOTIFICATIONS_CHANNEL, OUTBOX_CHANNEL, Signals } from './signals';
 import { CHANGES_CHANNEL, NotificationChanges } from './follow-up/notification-changes';
+import { API_KEYS_CHANNEL, ApiKeysService } from './push/api-keys.service';
 
 /**
  * On PostgreSQL, one dedicated connection LISTENs for commits made by other instances and wakes
@@ -24,6 +25,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
     private readonly signals: Signals,
     private readonly sessions: SessionEvents,
     private readonly changes: NotificationChanges,
+    private readonly apiKeys: ApiKeysService,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -46,6 +48,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
       else if (msg.channel === NOTIFICATIONS_CHANNEL) this.signals.notificationsCommitted();
       else if (msg.channel === SESSION_CHANNEL && msg.payload) this.sessions.receive(msg.payload);
       else if (msg.channel === CHANGES_CHANNEL && msg.payload) this.changes.receive(msg.payload);
+      else if (msg.channel === API_KEYS_CHANNEL && msg.payload) this.apiKeys.revokedElsewhere(msg.payload);
     });
     client.on('error', (err) => {
       this.log.warn({ err: err.message }, 'LISTEN connection lost; reconnecting (polling covers the gap)');
@@ -64,10 +67,13 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
       await client.query(`LISTEN ${NOTIFICATIONS_CHANNEL}`);
       await client.query(`LISTEN ${SESSION_CHANNEL}`);
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      await client.query(`LISTEN ${API_KEYS_CHANNEL}`);
       const reconnected = this.failures > 0 || this.everConnected;
       this.client = client;
       this.failures = 0;
       this.everConnected = true;
+      // Revocations reach this instance now: API keys may be cached (whatever was cached before is dropped).
+      this.apiKeys.setRevocationsHeard(true);
       // Anything committed while we were not listening is picked up now.
       this.signals.outboxCommitted();
       this.signals.notificationsCommitted();
@@ -80,6 +86,7 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private scheduleReconnect(client: Client): void {
+    this.apiKeys.setRevocationsHeard(false);
     client.removeAllListeners('notification');
     client.end().catch(() => undefined);
     if (this.client === client) this.client = undefined;

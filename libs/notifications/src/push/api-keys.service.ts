@@ -1,7 +1,8 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 
 export interface ApiKeyInfo {
   id: string;
@@ -38,13 +39,51 @@ const toInfo = (r: KeyRow): ApiKeyInfo => ({
 });
 /** last_used_at is written at most this often per key, so pushes do not each cost a write. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * The pg_notify channel of revocations (payload: the key's id), sent in the revoking transaction: every
+ * instance drops the key from its cache when it commits.
+ */
+export const API_KEYS_CHANNEL = 'herald_api_keys';
+/** A cached key is looked up again after this long anyway (a safety net; revocations are immediate). */
+const KEY_CACHE_TTL_MS = 60_000;
+/** How long a revocation's answer waits at most for the revocation to come back through LISTEN. */
+const REVOCATION_ECHO_WAIT_MS = 1000;
+/** Keys cached at most (valid ones only); the oldest goes first. */
+const KEY_CACHE_MAX = 10_000;
 
 /** API keys of other backend systems: shown once at creation, stored as SHA-256, revocable. */
 @Injectable()
 export class ApiKeysService {
   private readonly lastUsedWritten = new Map<string, number>();
+  /** key hash → the caller and when it was read; valid keys only, so a push costs no lookup. */
+  private readonly cache = new Map<string, { caller: ApiKeyCaller; at: number }>();
+  /**
+   * Whether revocations by other instances reach this one (its LISTEN connection is up), so caching is
+   * safe. Always true with the embedded database, which has one process.
+   */
+  private revocationsHeard: boolean;
+  /** Grows with every revocation heard and every change of revocationsHeard: a lookup that began before one is not cached. */
+  private generation = 0;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {
+    this.revocationsHeard = config.embeddedDatabase;
+  }
+
+  /** The LISTEN connection is up (true) or lost (false): a lost one may have missed revocations, so the cache goes. */
+  setRevocationsHeard(heard: boolean): void {
+    this.revocationsHeard = heard || this.config.embeddedDatabase;
+    this.generation++;
+    this.cache.clear();
+  }
+
+  /** A key was revoked (here, or on another instance): it is refused from the next request on. */
+  forget(id: string): void {
+    this.generation++;
+    for (const [hash, entry] of this.cache) if (entry.caller.id === id) this.cache.delete(hash);
+  }
 
   async create(name: string, createdBy: string | null, key = `hk_${randomBytes(4).toString('hex')}_${randomBytes(24).toString('base64url')}`): Promise<ApiKeyInfo & { key: string }> {
     const [row]: KeyRow[] = await this.db.query(
@@ -76,27 +115,81 @@ export class ApiKeysService {
   }
 
   async revoke(id: string): Promise<void> {
+    // The answer waits (briefly) for this instance's own listener to hear the revocation: PostgreSQL has then sent
+    // it to every listener, so the other instances drop the key before the caller can try it on them.
+    const heard = this.revocationsHeard && !this.config.embeddedDatabase ? this.echoOf(id) : undefined;
     const rows: unknown[] = await this.db.query(
-      `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id) SELECT id FROM revoked`,
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id)
+       SELECT id, ${this.config.embeddedDatabase ? 'NULL' : `pg_notify('${API_KEYS_CHANNEL}', id::text)`} FROM revoked`,
       [id],
     );
-    if (!rows.length) throw new NotFoundException(`No API key with id ${id}.`);
+    this.forget(id);
+    if (!rows.length) {
+      heard?.cancel();
+      throw new NotFoundException(`No API key with id ${id}.`);
+    }
+    await heard?.promise;
+  }
+
+  private readonly echoes = new Map<string, Set<() => void>>();
+
+  /** Resolves when the revocation of `id` comes back through LISTEN, or after a second at most. */
+  private echoOf(id: string): { promise: Promise<void>; cancel: () => void } {
+    let done!: () => void;
+    const promise = new Promise<void>((resolve) => (done = resolve));
+    const waiters = this.echoes.get(id) ?? new Set<() => void>();
+    this.echoes.set(id, waiters);
+    const timer = setTimeout(() => finish(), REVOCATION_ECHO_WAIT_MS);
+    const finish = () => {
+      clearTimeout(timer);
+      waiters.delete(finish);
+      if (!waiters.size) this.echoes.delete(id);
+      done();
+    };
+    waiters.add(finish);
+    return { promise, cancel: finish };
+  }
+
+  /** A revocation heard through LISTEN (this instance's own or another's). */
+  revokedElsewhere(id: string): void {
+    this.forget(id);
+    for (const finish of [...(this.echoes.get(id) ?? [])]) finish();
   }
 
   /** The caller behind a presented key, or null when it is unknown or revoked. */
   async verify(key: string): Promise<ApiKeyCaller | null> {
     if (key.length > 200) return null;
+    const hash = hashKey(key);
+    const now = Date.now();
+    const cached = this.cache.get(hash);
+    if (cached && now - cached.at < KEY_CACHE_TTL_MS && this.revocationsHeard) {
+      await this.touch(cached.caller.id, now);
+      return cached.caller;
+    }
+    const generation = this.generation;
     const [row]: Array<{ id: string; name: string }> = await this.db.query(
       `SELECT id, name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [hashKey(key)],
+      [hash],
     );
-    if (!row) return null;
-    const id = String(row.id);
-    const now = Date.now();
+    if (!row) {
+      this.cache.delete(hash);
+      return null;
+    }
+    const caller = { id: String(row.id), name: row.name };
+    // Not cached when a revocation was heard during the lookup (its answer may predate it), nor while none can be heard.
+    if (this.revocationsHeard && generation === this.generation) {
+      this.cache.delete(hash);
+      if (this.cache.size >= KEY_CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(hash, { caller, at: now });
+    }
+    await this.touch(caller.id, now);
+    return caller;
+  }
+
+  private async touch(id: string, now: number): Promise<void> {
     if (now - (this.lastUsedWritten.get(id) ?? 0) > LAST_USED_RESOLUTION_MS) {
       this.lastUsedWritten.set(id, now);
       await this.db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [id]);
     }
-    return { id, name: row.name };
   }
 }

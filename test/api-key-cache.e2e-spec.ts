@@ -1,0 +1,57 @@
+import { DataSource } from 'typeorm';
+import { startTestServer, TestServer } from './support/server';
+import { pushClient } from './support/push';
+
+/**
+ * API keys are cached (a push costs no key lookup), and a revocation is immediate: the next push with
+ * the key is refused, on the instance that revoked it and on another instance on the same database.
+ */
+describe('cached API keys, revoked at once everywhere', () => {
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    a = await startTestServer({ env: { PUSH_RATE_PER_SECOND: '1000' } });
+    b = await startTestServer({ db: a.db, env: { PUSH_RATE_PER_SECOND: '1000' } });
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  const pushWith = (server: TestServer, key: string) =>
+    server.request('POST', '/api/push', { body: { to: { all: true }, type: 'key.test', title: 'x' }, headers: { 'x-api-key': key } });
+
+  it('uses the cache: a key works without a lookup per push', async () => {
+    const { key, keyId } = await pushClient(a, 'cached');
+    expect((await pushWith(a, key)).status).toBe(202);
+    // Changing the stored hash behind the server's back: a cached key still passes, so the cache is in use.
+    await a.app.get(DataSource).query(`UPDATE api_keys SET key_hash = md5(key_hash) || md5(key_hash || 'x') WHERE id = $1`, [keyId]);
+    expect((await pushWith(a, key)).status).toBe(202);
+    // An instance that never saw the key looks it up, and finds nothing.
+    expect((await pushWith(b, key)).status).toBe(401);
+  });
+
+  it('refuses a revoked key on the next push, here and on the other instance', async () => {
+    const admin = await a.login('admin');
+    const { key, keyId } = await pushClient(a, 'to-revoke');
+    // Both instances have it cached.
+    for (let i = 0; i < 3; i++) {
+      expect((await pushWith(a, key)).status).toBe(202);
+      expect((await pushWith(b, key)).status).toBe(202);
+    }
+    expect((await a.request('DELETE', `/api/api-keys/${keyId}`, { token: admin.accessToken })).status).toBe(204);
+    const onA = await pushWith(a, key);
+    const onB = await pushWith(b, key);
+    expect({ a: onA.status, b: onB.status, code: onB.body.code }).toEqual({ a: 401, b: 401, code: 'invalid_api_key' });
+    // Revoking on B works the same way for A.
+    const other = await pushClient(a, 'to-revoke-b');
+    expect((await pushWith(a, other.key)).status).toBe(202);
+    expect((await b.request('DELETE', `/api/api-keys/${other.keyId}`, { token: admin.accessToken })).status).toBe(204);
+    expect((await pushWith(a, other.key)).status).toBe(401);
+  });
+
+  it('refuses unknown keys every time (they are never cached)', async () => {
+    for (let i = 0; i < 3; i++) expect((await pushWith(a, `hk_unknown_${i}`)).status).toBe(401);
+  });
+});
