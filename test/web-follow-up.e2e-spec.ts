@@ -9,6 +9,8 @@ import { startTestServer, type TestServer } from './support/server';
  * readers and not-yet-readers listed, recalls it and sees it vanish from a recipient's open inbox; a recipient
  * archives from the inbox and finds it in the Archived view.
  */
+const SHOTS = process.env.HERALD_SHOTS ?? '/tmp/herald-follow-up';
+
 describe('receipts, recall and archive in the web UI', () => {
   let server: TestServer;
   let browser: Browser;
@@ -73,6 +75,9 @@ describe('receipts, recall and archive in the web UI', () => {
     await server.request('POST', '/api/notifications/read', { token: users.bob.accessToken, body: { ids: [id] } });
     await card.getByTestId('receipts-summary').filter({ hasText: `${total} 人中 1 人已读` }).waitFor({ timeout: 10_000 });
     await card.getByTestId('receipts-readers').filter({ hasText: users.bob.user.displayName }).waitFor();
+    // At 390 px the panel fits the width: nothing scrolls sideways.
+    expect(await alice.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await alice.screenshot({ path: `${SHOTS}/receipts-390-zh.png`, fullPage: true });
 
     await card.getByTestId('recall-button').click();
     await card.getByTestId('recall-confirm').click();

@@ -14,6 +14,8 @@ export type ReceiptState = 'read' | 'unread' | 'all';
 export const RECEIPTS_COALESCE_MS = 1000;
 /** Notifications with an actor whose receipts one read-all or one delivery flush looks at (the newest ones). */
 const MAX_TOUCHED = 50;
+/** ...within this many ids below the top of the range: a read-all or a replay over a long history scans no more. */
+const MAX_TOUCHED_SPAN = 5000n;
 
 /**
  * The recipients of notification $1 with their delivered and read times. Recipients are the users the addressed
@@ -104,6 +106,7 @@ export class Receipts implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Reads or deliveries touched these ids (or the range): the actors' live counts are sent again, coalesced. */
   private async touchRange(ids: readonly string[], from: string, upto: string): Promise<void> {
+    if (BigInt(upto) - BigInt(from) > MAX_TOUCHED_SPAN) from = (BigInt(upto) - MAX_TOUCHED_SPAN).toString();
     try {
       const rows: Array<{ id: string }> = await this.db.query(
         `(SELECT id::text FROM notifications WHERE id = ANY($1::bigint[]) AND actor_id IS NOT NULL)
