@@ -91,11 +91,15 @@ describe('approval policies in a real browser', () => {
 
     const carol = await signIn('carol');
     await carol.goto(`${server.url}/inbox`);
-    await carol.getByTestId('inbox-item').filter({ hasText: 'Waiting for your decision: Monitors' }).waitFor({ timeout: 15_000 });
+    const reminder = carol.getByTestId('inbox-item').filter({ hasText: 'Waiting for your decision: Monitors' });
+    await reminder.waitFor({ timeout: 15_000 });
+    await reminder.getByRole('img', { name: 'Approval reminder' }).waitFor(); // its own picture and name, not the bell of an unknown type
 
     const erin = await signIn('erin', { locale: 'zh-CN', viewport: PHONE });
     await erin.goto(`${server.url}/inbox`);
-    await erin.getByTestId('inbox-item').filter({ hasText: '审批超时已升级：Monitors' }).waitFor({ timeout: 15_000 });
+    const escalated = erin.getByTestId('inbox-item').filter({ hasText: '审批超时已升级：Monitors' });
+    await escalated.waitFor({ timeout: 15_000 });
+    await escalated.getByRole('img', { name: '审批已升级' }).waitFor();
     expect(await erin.getByTestId('inbox-item').filter({ hasText: '催办' }).count()).toBe(0);
     expect(await overflow(erin)).toBe(0);
 

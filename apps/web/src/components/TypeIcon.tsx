@@ -24,6 +24,10 @@ const PATHS: Record<string, string> = {
   'approval.rejected': 'M3 3h14v14H3z M7 7l6 6 M13 7l-6 6',
   // a turning-back arrow
   'approval.withdrawn': 'M8 4L4 8l4 4 M4 8h8a4 4 0 0 1 0 8H9',
+  // an alarm clock: the step has waited its reminder delay
+  'approval.reminder': 'M10 4a7 7 0 1 0 0 14a7 7 0 1 0 0-14 M10 7.5v3.5l2.5 1.5 M3 4.5L5.5 2 M17 4.5L14.5 2',
+  // an arrow up to a bar: escalated
+  'approval.escalated': 'M10 17V6 M5.5 10.5L10 6l4.5 4.5 M4 3h12',
   // a bell
   other: 'M5 14V9a5 5 0 0 1 10 0v5l1.5 2h-13z M8.5 18a1.5 1.5 0 0 0 3 0',
 };

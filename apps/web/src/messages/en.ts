@@ -179,6 +179,8 @@ export const en = {
   'ux.type.approval.approved': 'Request approved',
   'ux.type.approval.rejected': 'Request rejected',
   'ux.type.approval.withdrawn': 'Request withdrawn',
+  'ux.type.approval.reminder': 'Approval reminder',
+  'ux.type.approval.escalated': 'Approval escalated',
   'ux.type.other': 'Notification',
   'n.approval.reminder': 'Waiting for your decision: {title}',
   'n.approval.escalated': 'Escalated, still waiting: {title}',

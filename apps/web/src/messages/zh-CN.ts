@@ -181,6 +181,8 @@ export const zh: Record<MessageKey, string> = {
   'ux.type.approval.approved': '申请已批准',
   'ux.type.approval.rejected': '申请已驳回',
   'ux.type.approval.withdrawn': '申请已撤回',
+  'ux.type.approval.reminder': '审批催办',
+  'ux.type.approval.escalated': '审批已升级',
   'ux.type.other': '通知',
   'n.approval.reminder': '催办：{title}',
   'n.approval.escalated': '审批超时已升级：{title}',
