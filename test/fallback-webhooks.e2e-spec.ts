@@ -221,6 +221,26 @@ describe('fallback to group robots and webhooks', () => {
     expect((await admin('DELETE', `/api/admin/channels/${channelIds.wecom}`)).status).toBe(404);
   });
 
+  it('a fallback job that cannot be expanded records its error and backs off, and the jobs due with it still go out', async () => {
+    const since = Date.now();
+    const db = new Client({ connectionString: server.db.url });
+    await db.connect();
+    try {
+      const bad = (await push({ to: { userIds: [ids.bob] }, type: 'stock.low', title: 'Broken', fallback: { after: 2, channels: ['erp-hook'] } })).body.ids[0];
+      // A room no rule can read (not a user id) makes the expansion's query fail.
+      await db.query(`INSERT INTO notification_rooms (room, notification_id) VALUES ('user:not-a-number', $1)`, [bad]);
+      const good = (await push({ to: { userIds: [ids.bob] }, type: 'stock.low', title: 'Healthy', fallback: { after: 2, channels: ['erp-hook'] } })).body.ids[0];
+      await eventually(async () => (await deliveriesOf(good))[0]?.status === 'sent', 'the healthy job sent');
+      const [job] = (await db.query(`SELECT attempts, last_error, done_at, due_at > now() AS later FROM fallback_jobs WHERE notification_id = $1`, [bad])).rows;
+      expect(job).toMatchObject({ attempts: 1, done_at: null, later: true });
+      expect(job.last_error).toContain('bigint');
+      expect(requestsTo('/hook', since).map((r) => JSON.parse(r.body).notification.title)).toEqual(['Healthy']);
+      await db.query(`UPDATE fallback_jobs SET done_at = now() WHERE notification_id = $1`, [bad]);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('prunes sent deliveries and finished jobs past the retention, keeps parked ones', async () => {
     const db = new Client({ connectionString: server.db.url });
     await db.connect();

@@ -78,13 +78,57 @@ export class FallbackJobs implements OnApplicationBootstrap, BeforeApplicationSh
     let result: { jobs: number; created: number; more: boolean };
     try {
       await this.pruneNowAndThen();
-      result = await this.db.transaction((m) => this.expandDue(m));
+      try {
+        result = await this.db.transaction((m) => this.expandDue(m));
+      } catch (err) {
+        if (isDatabaseUnavailableError(err)) throw err;
+        this.log.warn({ err }, 'a batch of fallback jobs failed; retrying them one by one');
+        result = await this.expandOneByOne();
+      }
     } catch (err) {
       if (isDatabaseUnavailableError(err)) return false;
       throw err;
     }
     if (result.created) this.deliveries.wake();
     return result.more;
+  }
+
+  /**
+   * Each due job in its own transaction, so one that fails cannot hold up the others: it records its
+   * error and waits (2^attempts s, at most 10 minutes) before it is tried again.
+   */
+  private async expandOneByOne(): Promise<{ jobs: number; created: number; more: boolean }> {
+    let created = 0;
+    let jobs = 0;
+    const failed: string[] = [];
+    for (let i = 0; i < JOB_BATCH; i++) {
+      let jobId: string | undefined;
+      try {
+        const r = await this.db.transaction(async (m) => {
+          const [job]: JobRow[] = await m.query(
+            `SELECT id, notification_id::text, channels, critical, user_cursor::text FROM fallback_jobs
+              WHERE done_at IS NULL AND due_at <= now() AND id <> ALL($1::bigint[]) ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+            [failed],
+          );
+          jobId = job?.id;
+          return job ? this.expand(m, job) : undefined;
+        });
+        if (!r) break;
+        jobs++;
+        created += r.created;
+      } catch (err) {
+        if (!jobId || isDatabaseUnavailableError(err)) throw err;
+        failed.push(jobId);
+        const message = (err instanceof Error ? err.message : String(err)).slice(0, 1000);
+        await this.db.query(
+          `UPDATE fallback_jobs SET attempts = attempts + 1, last_error = $2,
+                  due_at = now() + least(2 ^ least(attempts + 1, 20), 600) * interval '1 second' WHERE id = $1`,
+          [jobId, message],
+        );
+        this.log.warn({ jobId, error: message }, 'a fallback job failed; it will be retried');
+      }
+    }
+    return { jobs, created, more: false };
   }
 
   /**
