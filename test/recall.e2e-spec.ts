@@ -98,6 +98,46 @@ describe('recall', () => {
     await until(async () => a.client.unread.get() === (await serverCount('bob')), 'device A agrees after the new one');
   });
 
+  it('two instances without Redis: a recall, an update and live receipts made on one reach the sockets of the other', async () => {
+    const other = await startTestServer({ db: server.db });
+    try {
+      const bob = await connectSocket(other.url, { token: users.bob.accessToken });
+      sockets.push(bob);
+      const recalled: string[] = [];
+      const updated: Notification[] = [];
+      bob.socket.on('notification:recalled', (p: { id: string }) => recalled.push(p.id));
+      bob.socket.on('notification:updated', (n: Notification) => updated.push(n));
+      await bob.waitFor(() => bob.unread.length === 1);
+      const id = await pushToBob('Across instances');
+      await bob.waitFor(() => bob.received.some((n) => n.id === id));
+      const edited = await server.request('PATCH', `/api/push/${id}`, { headers: { 'x-api-key': keyA.key }, body: { title: 'Across instances, edited' } });
+      expect(edited.status).toBe(200);
+      await until(() => updated.some((n) => n.id === id && n.title === 'Across instances, edited'), 'the update on the other instance');
+      const counted = bob.unread.length;
+      expect((await server.request('DELETE', `/api/push/${id}`, { headers: { 'x-api-key': keyA.key } })).status).toBe(200);
+      await until(() => recalled.includes(id), 'the recall on the other instance');
+      await until(() => bob.unread.length > counted, 'a new count on the other instance');
+      expect(bob.unread[bob.unread.length - 1]).toBe(await serverCount('bob'));
+
+      // Receipts: alice's socket on the other instance hears bob reading, on this one, what she caused.
+      const alice = await connectSocket(other.url, { token: users.alice.accessToken });
+      sockets.push(alice);
+      const receipts: Array<{ id: string; read: number }> = [];
+      alice.socket.on('notification:receipts', (p: { id: string; read: number }) => receipts.push(p));
+      await server.request('POST', '/api/orders', {
+        token: users.alice.accessToken,
+        body: { customer: 'Two Instances Ltd', items: [{ sku: 'T-1', name: 'Widget', qty: 1, unitPrice: '1.00' }] },
+      });
+      await alice.waitFor(() => alice.received.some((n) => n.type === 'order.created'));
+      const order = alice.received.find((n) => n.type === 'order.created')!.id;
+      await server.request('POST', '/api/notifications/read', { token: users.bob.accessToken, body: { ids: [order] } });
+      await until(() => receipts.some((p) => p.id === order && p.read === 1), 'live receipts on the other instance');
+    } finally {
+      for (const s of sockets.splice(0)) s.close();
+      await other.stop({ keepDatabase: true });
+    }
+  });
+
   it('a user-caused notification: its actor and admins may recall it, others get 403; recalled everywhere at once', async () => {
     const carol = await connectSocket(server.url, { token: users.carol.accessToken });
     sockets.push(carol);
