@@ -173,12 +173,17 @@ describe('inbox, badges and toasts in a real browser', () => {
 
     // Reads in bob's second tab lower the badge in his first tab too.
     for (let i = 0; i < 3; i++) {
-      await bobB.locator('[data-testid="inbox-item"][data-unread="true"]').first().getByRole('button', { name: /^Mark read/ }).click();
+      const row = bobB.locator('[data-testid="inbox-item"][data-unread="true"]').first();
+      const id = await row.getAttribute('data-id');
+      await row.getByRole('button', { name: /^Mark read/ }).click();
+      // Shown read once the server has answered: only then is its count the one to expect.
+      await bobB.locator(`[data-testid="inbox-item"][data-id="${id}"][data-unread="false"]`).waitFor();
       await expectBadge(bobA, 'unread-badge', await serverUnread('bob'), `bob's other tab after read ${i + 1}`);
       await expectBadge(bobB, 'unread-badge', await serverUnread('bob'), `bob's reading tab after read ${i + 1}`);
     }
     await shot(bobB, 'badge-after-reads');
     await bobB.getByTestId('mark-all-read').click();
+    await expectBadge(bobB, 'unread-badge', 0, "bob's reading tab after mark all read");
     expect(await serverUnread('bob')).toBe(0);
     await expectBadge(bobA, 'unread-badge', 0, "bob's other tab after mark all read");
     await expectBadge(alice, 'unread-badge', await serverUnread('alice'), 'alice, untouched by bob reading');
