@@ -84,19 +84,27 @@ export class Receipts implements OnApplicationBootstrap, OnModuleDestroy {
     return { id: target.id, ...row };
   }
 
+  /** The counts and one page in one pass over the recipients (the CTE is computed once for both). */
   async page(target: Target, state: ReceiptState, limit: number, cursor?: string): Promise<NotificationReceipts> {
     const filter = state === 'read' ? 'AND read_at IS NOT NULL' : state === 'unread' ? 'AND read_at IS NULL' : '';
-    const rows: Array<{ id: string; display_name: string; read_at: Date | null; live_at: Date | null }> = await this.db.query(
-      `${RECIPIENTS_SQL} SELECT id::text, display_name, read_at, live_at FROM s WHERE id > $6::bigint ${filter} ORDER BY id LIMIT $7`,
-      [...this.params(target), cursor ?? '0', limit + 1],
-    );
-    const items: ReceiptItem[] = rows.slice(0, limit).map((r) => ({
+    const rows: Array<{ recipients: number; delivered: number; read: number; id: string | null; display_name: string; read_at: Date | null; live_at: Date | null }> =
+      await this.db.query(
+        `${RECIPIENTS_SQL}, c AS (
+           SELECT count(*)::int AS recipients, count(coalesce(live_at, read_at))::int AS delivered, count(read_at)::int AS read FROM s)
+         SELECT c.recipients, c.delivered, c.read, p.id::text AS id, p.display_name, p.read_at, p.live_at
+           FROM c LEFT JOIN LATERAL (SELECT * FROM s WHERE id > $6::bigint ${filter} ORDER BY id LIMIT $7) p ON true
+          ORDER BY p.id`,
+        [...this.params(target), cursor ?? '0', limit + 1],
+      );
+    const { recipients, delivered, read } = rows[0];
+    const page = rows.filter((r) => r.id !== null);
+    const items: ReceiptItem[] = page.slice(0, limit).map((r) => ({
       userId: String(r.id),
       displayName: r.display_name,
       deliveredAt: (r.live_at ?? r.read_at)?.toISOString() ?? null,
       readAt: r.read_at?.toISOString() ?? null,
     }));
-    return { ...(await this.counts(target)), items, nextCursor: rows.length > limit ? items[items.length - 1].userId : null };
+    return { id: target.id, recipients, delivered, read, items, nextCursor: page.length > limit ? items[items.length - 1].userId : null };
   }
 
   private params(t: Target): unknown[] {
