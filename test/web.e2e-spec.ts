@@ -297,7 +297,7 @@ describe('staff web UI in a real browser', () => {
     const unread = (await server.request('GET', '/api/notifications/unread-count', { token: aliceToken })).body.count;
     await alice.getByTestId('unread-badge').filter({ hasText: String(unread) }).waitFor();
     await shot(alice, 'inbox');
-    // Still right after a reload (the session survives it through the tokens in localStorage).
+    // Still right after a reload (the session survives it through the tokens the browser keeps in IndexedDB).
     await alice.reload();
     await alice.getByTestId('unread-badge').filter({ hasText: String(unread) }).waitFor();
     expect(await alice.getByTestId('missed-banner').count()).toBe(0);

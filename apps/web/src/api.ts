@@ -30,11 +30,11 @@ export class NetworkError extends Error {
  * Who is signed in, and authenticated HTTP. One browser is one session (one device to the server):
  * every tab of it is signed in, and signs out together.
  *
- * Trade-off: the refresh token and the latest access token sit in localStorage, so a new tab (or one
- * opened from a toast link) is signed in at once, and tabs refresh one at a time under a Web Lock
+ * Trade-off: the refresh token and the latest access token sit in the browser's storage (IndexedDB,
+ * see session-sync.ts), so a new tab (or one opened from a toast link) is signed in at once, and tabs refresh one at a time under a Web Lock
  * (another tab's fresh access token is adopted instead of spending the refresh token again). The
  * server adds a safety net: the same token presented twice within a few seconds answers 409
- * `refresh_token_raced` and revokes nothing. localStorage is readable by script on this origin, so an
+ * `refresh_token_raced` and revokes nothing. That storage is readable by script on this origin, so an
  * XSS could steal the refresh token (as it could from sessionStorage before) and it now outlives the
  * tab: rotation with reuse detection limits the damage, and "Sign out everywhere" ends every session.
  * An httpOnly SameSite=Strict cookie would keep the token out of script's reach, but the API issues
@@ -60,7 +60,7 @@ export class Session {
 
   async login(username: string, password: string): Promise<SessionUser> {
     const res = await this.fetchJson<LoginResponse>('POST', '/api/auth/login', { username, password });
-    this.accept(res, res.user.id);
+    await this.accept(res, res.user.id);
     this.ended.set(null);
     this.user.set(res.user);
     this.tabs?.post({ type: 'signed_in', userId: res.user.id });
@@ -69,7 +69,7 @@ export class Session {
 
   /** On page load: take up the browser's session (another tab's fresh access token, or a refresh). False when there is none. */
   async restore(): Promise<boolean> {
-    const stored = readStored();
+    const stored = await readStored();
     if (!stored) return false;
     try {
       if (stored.accessToken && freshEnough(stored.accessToken)) this.accessToken = stored.accessToken;
@@ -79,7 +79,7 @@ export class Session {
       this.user.set({ id: me.id, username: me.username, displayName: me.displayName, roles: me.roles });
       return true;
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) this.end('expired', true);
+      if (err instanceof ApiError && err.status === 401) void this.end('expired', true);
       return false;
     }
   }
@@ -114,9 +114,9 @@ export class Session {
   /** The server closed this tab's live connection for good (`session:closed`): follow it here and in the other tabs. */
   serverEnded(reason: SessionCloseReason): void {
     if (!this.user.get()) return;
-    if (reason === 'signed_out') this.end('other_tab', true);
-    else if (reason === 'session_revoked') this.end('everywhere', true);
-    else if (reason === 'user_disabled') this.end('disabled', true);
+    if (reason === 'signed_out') void this.end('other_tab', true);
+    else if (reason === 'session_revoked') void this.end('everywhere', true);
+    else if (reason === 'user_disabled') void this.end('disabled', true);
   }
 
   /** Authenticated JSON request; an expired access token is refreshed once and the call retried. */
@@ -125,15 +125,15 @@ export class Session {
     try {
       return await this.fetchJson<T>(method, path, body, token);
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 401 || !readStored()) throw err;
+      if (!(err instanceof ApiError) || err.status !== 401) throw err;
       return this.fetchJson<T>(method, path, body, await this.refresh());
     }
   }
 
   private async refreshLocked(stale: string | null, retried = false): Promise<string> {
-    const stored = readStored();
+    const stored = await readStored();
     if (!stored) {
-      this.end('expired', false);
+      void this.end('expired', false);
       throw new ApiError(401, { statusCode: 401, error: 'Unauthorized', message: 'Your session has ended; please sign in again.' });
     }
     // Another tab refreshed while this one waited for the lock: use its token, spend nothing.
@@ -143,16 +143,16 @@ export class Session {
     }
     try {
       const pair = await this.fetchJson<TokenPair>('POST', '/api/auth/refresh', { refreshToken: stored.refreshToken });
-      this.accept(pair, stored.userId);
+      await this.accept(pair, stored.userId);
       return pair.accessToken;
     } catch (err) {
       if (err instanceof ApiError && err.status === 409 && !retried) {
         // Spent by another tab that was not serialised with this one (no Web Locks): take up what it stored.
         // If nobody here spent it, someone else did: try again after the grace, which the server then treats as reuse.
-        if (readStored()?.refreshToken === stored.refreshToken) await new Promise((r) => setTimeout(r, (REFRESH_RACE_GRACE_SECONDS + 1) * 1000));
+        if ((await readStored())?.refreshToken === stored.refreshToken) await new Promise((r) => setTimeout(r, (REFRESH_RACE_GRACE_SECONDS + 1) * 1000));
         return this.refreshLocked(stale, true);
       }
-      if (err instanceof ApiError && err.status === 401) this.end('expired', true);
+      if (err instanceof ApiError && err.status === 401) void this.end('expired', true);
       throw err;
     }
   }
@@ -166,7 +166,7 @@ export class Session {
       // No valid token: the session is over already.
     }
     // Here and in the other tabs at once; the server call follows and closes this device's sockets (or every device's).
-    this.end(reason, true);
+    await this.end(reason, true);
     try {
       if (token) await this.fetchJson('POST', path, undefined, token);
     } catch {
@@ -178,7 +178,7 @@ export class Session {
     if (message.type === 'signed_out') {
       if (!this.user.get() && !this.accessToken) return;
       const reason: EndReason = message.reason === 'signed_out' ? 'other_tab' : message.reason === 'signed_out_everywhere' ? 'everywhere' : message.reason;
-      this.end(reason, false);
+      void this.end(reason, false);
     } else if (message.userId !== this.user.get()?.id) {
       // Signed in elsewhere in this browser (as anyone): this tab follows.
       this.accessToken = null;
@@ -186,21 +186,20 @@ export class Session {
     }
   }
 
-  /** Ends the session in this tab; `broadcast` tells the other tabs, and clears the shared tokens. */
-  private end(reason: EndReason, broadcast: boolean): void {
+  /** Ends the session in this tab at once; `broadcast` clears the shared tokens, then tells the other tabs. */
+  private async end(reason: EndReason, broadcast: boolean): Promise<void> {
     const wasSignedIn = this.user.get() !== null || this.accessToken !== null;
     this.accessToken = null;
-    if (broadcast) {
-      clearStored();
-      if (wasSignedIn) this.tabs?.post({ type: 'signed_out', reason });
-    }
     this.ended.set(reason);
     this.user.set(null);
+    if (!broadcast) return;
+    await clearStored();
+    if (wasSignedIn) this.tabs?.post({ type: 'signed_out', reason });
   }
 
-  private accept(pair: TokenPair, userId: string): void {
+  private async accept(pair: TokenPair, userId: string): Promise<void> {
     this.accessToken = pair.accessToken;
-    writeStored({ userId, refreshToken: pair.refreshToken, accessToken: pair.accessToken });
+    await writeStored({ userId, refreshToken: pair.refreshToken, accessToken: pair.accessToken });
   }
 
   private async fetchJson<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {

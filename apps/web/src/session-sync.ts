@@ -1,6 +1,6 @@
 /**
- * What the tabs of one browser share about its session: the tokens in localStorage, one refresh at
- * a time across tabs (Web Locks), and sign-in/sign-out news on a BroadcastChannel.
+ * What the tabs of one browser share about its session: the tokens (IndexedDB), one refresh at a
+ * time across tabs (Web Locks), and sign-in/sign-out news on a BroadcastChannel.
  */
 
 /** The browser's session: one login (one server-side session, `sid`) shared by all its tabs. */
@@ -27,6 +27,7 @@ export type EndReason =
 
 export type TabMessage = { type: 'signed_in'; userId: string } | { type: 'signed_out'; reason: EndReason };
 
+/** Where the tokens are kept when IndexedDB is unavailable. */
 const KEY = 'herald.session';
 /** Where the refresh token lived when each tab had its own session (read once, then moved). */
 const LEGACY_KEY = 'herald.refreshToken';
@@ -34,19 +35,62 @@ const LOCK = 'herald.session.refresh';
 /** Another tab's access token is taken up when it has at least this long to live (the live connection renews a minute early). */
 const ADOPT_MIN_MS = 60_000;
 
-export function readStored(): StoredSession | null {
+/*
+ * The tokens live in IndexedDB: its transactions go through the browser process, so a tab that takes
+ * the refresh lock reads what the previous holder wrote. localStorage is cached per renderer process
+ * and reaches other tabs a moment later: a tab could take the lock and still read a spent token.
+ * localStorage stands in only where IndexedDB cannot be opened.
+ */
+const DB_NAME = 'herald';
+const DB_STORE = 'session';
+const DB_KEY = 'current';
+let database: Promise<IDBDatabase | null> | null = null;
+
+function openDatabase(): Promise<IDBDatabase | null> {
+  database ??= new Promise((resolve) => {
+    try {
+      const request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(DB_STORE);
+      request.onsuccess = () => {
+        const db = request.result;
+        // A newer version of the page upgrading the database: let it.
+        db.onversionchange = () => db.close();
+        resolve(db);
+      };
+      request.onerror = () => resolve(null);
+      request.onblocked = () => resolve(null);
+    } catch {
+      resolve(null);
+    }
+  });
+  return database;
+}
+
+function inStore<T>(db: IDBDatabase, mode: IDBTransactionMode, act: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(DB_STORE, mode);
+    const request = act(tx.objectStore(DB_STORE));
+    // Resolved when the transaction commits, so a write is visible to every tab before the lock is released.
+    tx.oncomplete = () => resolve(request.result);
+    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
+function parse(value: unknown): StoredSession | null {
+  const v = (value ?? {}) as Partial<StoredSession>;
+  if (typeof v.refreshToken !== 'string' || !v.refreshToken) return null;
+  return {
+    userId: typeof v.userId === 'string' ? v.userId : '',
+    refreshToken: v.refreshToken,
+    accessToken: typeof v.accessToken === 'string' ? v.accessToken : '',
+  };
+}
+
+function readFallback(): StoredSession | null {
   try {
     const raw = localStorage.getItem(KEY);
-    if (raw) {
-      const value = JSON.parse(raw) as Partial<StoredSession>;
-      if (typeof value.refreshToken === 'string' && value.refreshToken) {
-        return {
-          userId: typeof value.userId === 'string' ? value.userId : '',
-          refreshToken: value.refreshToken,
-          accessToken: typeof value.accessToken === 'string' ? value.accessToken : '',
-        };
-      }
-    }
+    if (raw) return parse(JSON.parse(raw));
     const legacy = sessionStorage.getItem(LEGACY_KEY);
     if (legacy) return { userId: '', refreshToken: legacy, accessToken: '' };
   } catch {
@@ -55,21 +99,55 @@ export function readStored(): StoredSession | null {
   return null;
 }
 
-export function writeStored(value: StoredSession): void {
-  try {
-    localStorage.setItem(KEY, JSON.stringify(value));
-    sessionStorage.removeItem(LEGACY_KEY);
-  } catch {
-    // Storage disabled: this tab stays signed in on its own, until it closes.
-  }
-}
-
-export function clearStored(): void {
+function clearFallback(): void {
   try {
     localStorage.removeItem(KEY);
     sessionStorage.removeItem(LEGACY_KEY);
   } catch {
     // Nothing stored, nothing to remove.
+  }
+}
+
+export async function readStored(): Promise<StoredSession | null> {
+  const db = await openDatabase();
+  if (db) {
+    try {
+      const value = parse(await inStore(db, 'readonly', (store) => store.get(DB_KEY)));
+      if (value) return value;
+    } catch {
+      // Unreadable: fall through to what the older page kept.
+    }
+  }
+  return readFallback();
+}
+
+export async function writeStored(value: StoredSession): Promise<void> {
+  const db = await openDatabase();
+  if (db) {
+    try {
+      await inStore(db, 'readwrite', (store) => store.put(value, DB_KEY));
+      clearFallback();
+      return;
+    } catch {
+      // Fall back to localStorage below.
+    }
+  }
+  try {
+    localStorage.setItem(KEY, JSON.stringify(value));
+    sessionStorage.removeItem(LEGACY_KEY);
+  } catch {
+    // No storage at all: this tab stays signed in on its own, until it closes.
+  }
+}
+
+export async function clearStored(): Promise<void> {
+  clearFallback();
+  const db = await openDatabase();
+  if (!db) return;
+  try {
+    await inStore(db, 'readwrite', (store) => store.delete(DB_KEY));
+  } catch {
+    // Nothing to delete.
   }
 }
 
