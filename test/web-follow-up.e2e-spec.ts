@@ -21,7 +21,7 @@ describe('receipts, recall and archive in the web UI', () => {
     ensureWebBuilt();
     server = await startTestServer();
     browser = await launchChromium();
-    for (const name of ['admin', 'alice', 'bob']) users[name] = await server.login(name);
+    for (const name of ['admin', 'alice', 'bob', 'carol']) users[name] = await server.login(name);
   }, 120_000);
 
   afterAll(async () => {
@@ -83,6 +83,28 @@ describe('receipts, recall and archive in the web UI', () => {
     await card.getByTestId('recall-confirm').click();
     await card.waitFor({ state: 'detached' });
     await bob.locator(`[data-testid="inbox-item"][data-id="${id}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+  }, 90_000);
+
+  it('updated cards change in place: an edited push, and a manager’s pending card once an admin decided it', async () => {
+    const { key, push } = await pushClient(server, 'web-edit');
+    const res = await push({ to: { userIds: [users.carol.user.id] }, type: 'invoice.issued', title: 'Invoice for 100.00' });
+    const id = res.body.ids[0] as string;
+    const carol = await openTab('carol', '/inbox');
+    const card = carol.locator(`[data-testid="inbox-item"][data-id="${id}"]`);
+    await card.filter({ hasText: 'Invoice for 100.00' }).waitFor();
+    await server.request('PATCH', `/api/push/${id}`, { headers: { 'x-api-key': key }, body: { title: 'Invoice for 120.00' } });
+    await card.filter({ hasText: 'Invoice for 120.00' }).waitFor({ timeout: 10_000 });
+    await card.getByTestId('inbox-updated').waitFor();
+
+    const created = await server.request('POST', '/api/approvals', {
+      token: users.alice.accessToken,
+      body: { kind: 'expense', title: 'Browser laptop', amount: '900.00', approverIds: [users.carol.user.id] },
+    });
+    const pending = carol.locator('[data-testid="inbox-item"]').filter({ hasText: 'Approval requested: Browser laptop' });
+    await pending.waitFor({ timeout: 10_000 });
+    await server.request('POST', `/api/approvals/${created.body.id}/decision`, { token: users.admin.accessToken, body: { decision: 'approve', version: created.body.version } });
+    await carol.locator('[data-testid="inbox-item"]').filter({ hasText: `Approved by ${users.admin.user.displayName}: Browser laptop` }).waitFor({ timeout: 10_000 });
+    expect(await pending.count()).toBe(0);
   }, 90_000);
 
   it('archive from the inbox; the Archived view has it, and moving it back returns it', async () => {

@@ -23,6 +23,10 @@ export function formatTime(iso: string, locale: Locale): string {
 export function notificationTitle(n: Notification, locale: Locale): string {
   const key = `n.${n.type}`;
   const data = n.data as Record<string, unknown>;
+  // A card whose step was decided since says by whom (the server updated it in place; see notification:updated).
+  const outcome = data.outcome as { decision?: unknown; by?: unknown } | undefined;
+  const outcomeKey = `followUp.outcome.${String(outcome?.decision)}`;
+  if (outcome && data.title && hasKey(outcomeKey)) return translate(locale, outcomeKey, { by: String(outcome.by ?? ''), title: String(data.title) });
   if (hasKey(key)) {
     const params = { number: String(data.number ?? ''), title: String(data.title ?? n.title) };
     if ((key.startsWith('n.order.') && data.number) || (key.startsWith('n.approval.') && data.title)) return translate(locale, key, params);
