@@ -227,6 +227,12 @@ describe('inbox, badges and toasts in a real browser', () => {
     expect(await toast.getByTestId('toast-headline').textContent()).toBe('Rejected: Conference trip');
     expect(await toast.getByTestId('toast-other').textContent()).toBe('Approved: Laptop');
     await shot(dave, 'toast-two-outcomes');
+    // The same toast in 简体中文, switched live from the header.
+    await dave.getByLabel('Language').selectOption('zh-CN');
+    await toast.getByTestId('toast-more').filter({ hasText: '另有 1 条' }).waitFor();
+    expect(await toast.getByTestId('toast-headline').textContent()).toBe('已驳回：Conference trip');
+    expect(await toast.getByTestId('toast-other').textContent()).toBe('已批准：Laptop');
+    await dave.getByLabel('语言').selectOption('en');
 
     const rejected = async () => {
       const page = await server.request('GET', '/api/notifications?limit=20', { token: users.dave.accessToken });
