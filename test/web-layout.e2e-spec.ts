@@ -110,7 +110,14 @@ describe('web UI layouts survive long data (390 and 1440 px)', () => {
       await alice.goto(`${server.url}/approvals`);
       await alice.locator(`[data-testid="approval-card"][data-approval-id="${approval.id}"]`).waitFor();
       await expectNoSidewaysScroll(alice, `approvals at ${w}`);
-      expect(await alice.locator(`[data-approval-id="${approval.id}"] h2`).getAttribute('title')).toBe(LONG_TITLE);
+      const title = alice.locator(`[data-approval-id="${approval.id}"] h2`);
+      expect(await title.getAttribute('title')).toBe(LONG_TITLE);
+      // One line with an ellipsis; focused from the keyboard, the whole title (still within the page).
+      const oneLine = await onEl<number>(title, 'el.getBoundingClientRect().height');
+      await title.getByRole('link').focus();
+      expect(await onEl<number>(title, 'el.getBoundingClientRect().height')).toBeGreaterThan(oneLine * 1.5);
+      await expectNoSidewaysScroll(alice, `approvals with the title focused at ${w}`);
+      await title.getByRole('link').blur();
       await shot(alice, `approvals-${w}`);
 
       await alice.goto(`${server.url}/approvals/${approval.id}`);
