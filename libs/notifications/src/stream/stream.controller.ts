@@ -42,7 +42,7 @@ export class StreamController {
   @Get('stream')
   @ApiOperation({
     summary: 'Server-Sent Events of my notifications (bearer header or ?ticket=), with gap-free replay after Last-Event-ID',
-    description: 'Authenticate with `Authorization: Bearer <access token>` or with `?ticket=` from POST /api/notifications/stream-ticket. `id:` is the notification id, `event:` its type; the stream ends with `session.closed` (after `auth_expired` when the token expired).',
+    description: 'Authenticate with `Authorization: Bearer <access token>` or with `?ticket=` from POST /api/notifications/stream-ticket. `id:` is the notification id, `event:` its type. Changes to notifications already sent come without `id:` as `notification.recalled` {id}, `notification.updated` (the whole new notification, with `version`), `notification.receipts`, `notification.seen` and `notification.archived`. The stream ends with `session.closed` (after `auth_expired` when the token expired).',
   })
   @ApiBearerAuth()
   @ApiSecurity('stream-ticket')
