@@ -74,14 +74,7 @@ export class PushService {
       for (const id of req.to.userIds ?? []) asked.add(id);
       for (const r of req.to.rooms ?? []) if (r.startsWith('user:')) asked.add(r.slice('user:'.length));
     }
-    const known: KnownUsers = new Map();
-    if (asked.size) {
-      const rows: Array<{ id: string; disabled: boolean }> = await this.db.query(
-        `SELECT id::text AS id, disabled FROM users WHERE id = ANY($1::bigint[])`,
-        [[...asked]],
-      );
-      for (const r of rows) known.set(r.id, r.disabled);
-    }
+    const known: KnownUsers = asked.size ? await this.lookupUsers(asked) : new Map();
     const results: Array<WriteItem<PushResponse> | HttpException> = new Array(reqs.length);
     let next = 0;
     const work = async () => {
@@ -97,6 +90,29 @@ export class PushService {
     };
     await Promise.all(Array.from({ length: Math.min(PLAN_CONCURRENCY, reqs.length) }, work));
     return results;
+  }
+
+  private lookup?: { ids: Set<string>; result: Promise<KnownUsers> };
+
+  /**
+   * The users among `ids`, with whether each is disabled. Pushes that ask in the same turn of the event loop
+   * share one query: under load, many requests are parsed in one turn.
+   */
+  private lookupUsers(ids: ReadonlySet<string>): Promise<KnownUsers> {
+    if (!this.lookup) {
+      const pending = new Set<string>();
+      const result = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.lookup = undefined;
+        const rows: Array<{ id: string; disabled: boolean }> = await this.db.query(
+          `SELECT id::text AS id, disabled FROM users WHERE id = ANY($1::bigint[])`,
+          [[...pending]],
+        );
+        return new Map(rows.map((r) => [r.id, r.disabled]));
+      });
+      this.lookup = { ids: pending, result };
+    }
+    for (const id of ids) this.lookup.ids.add(id);
+    return this.lookup.result;
   }
 
   private async prepare(caller: ApiKeyCaller, req: PushDto, known: KnownUsers): Promise<WriteItem<PushResponse>> {
