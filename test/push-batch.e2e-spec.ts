@@ -134,6 +134,26 @@ describe('batch push', () => {
     expect(inbox.body.items.filter((n: Notification) => n.type === 'batch.idem')).toHaveLength(3);
   });
 
+  it('writes an item already read for a recipient who muted its type, as a single push would', async () => {
+    const put = await server.request('PUT', '/api/me/preferences', { token: tokens.bob, body: { muted: ['batch.muted'] } });
+    expect(put.status).toBe(200);
+    const res = await batch({
+      items: [
+        { to: { userIds: [ids.bob] }, type: 'batch.muted', title: 'muted for bob' },
+        { to: { userIds: [ids.carol] }, type: 'batch.muted', title: 'not muted for carol' },
+        { to: { userIds: [ids.bob, ids.carol] }, type: 'batch.muted', title: 'both' },
+        { to: { userIds: [ids.bob] }, type: 'batch.muted', title: 'critical for bob', priority: 'critical' },
+      ],
+    });
+    expect(res.status).toBe(202);
+    const readAt = async (name: string) => {
+      const inbox = await server.request('GET', '/api/notifications?limit=100', { token: tokens[name] });
+      return Object.fromEntries(inbox.body.items.filter((n: Notification) => n.type === 'batch.muted').map((n: Notification) => [n.title, n.readAt !== null]));
+    };
+    expect(await readAt('bob')).toEqual({ 'muted for bob': true, both: true, 'critical for bob': false });
+    expect(await readAt('carol')).toEqual({ 'not muted for carol': false, both: false });
+  });
+
   it('refuses a body over its size limit with 413', async () => {
     const items = Array.from({ length: 400 }, () => ({ to: { all: true }, type: 'a.b', title: 'x', data: { blob: 'y'.repeat(12 * 1024) } }));
     const res = await batch({ items });

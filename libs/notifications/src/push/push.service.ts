@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import type { PushResponse } from '@herald/contracts';
 import { NotificationWriter, type WriteItem, type WriteOutcome } from '../notification-writer';
 import { ChannelsService } from '../fallback/channels.service';
-import { type DeliveryOptions, FallbackPlanner } from '../fallback/fallback-planner.service';
+import { type DeliveryOptions, type DeliveryPlan, FallbackPlanner } from '../fallback/fallback-planner.service';
+import { MAX_MUTED_AT_WRITE } from '../preferences/preferences.service';
 import { recipientsQuery } from '../rooms';
 import type { ApiKeyCaller } from './api-keys.service';
 import { OnlineUsers } from './online-users';
@@ -75,13 +76,14 @@ export class PushService {
       for (const r of req.to.rooms ?? []) if (r.startsWith('user:')) asked.add(r.slice('user:'.length));
     }
     const known: KnownUsers = asked.size ? await this.lookupUsers(asked) : new Map();
+    const shared = reqs.length > 1 ? await this.sharedPlans(reqs) : new Map<number, DeliveryPlan>();
     const results: Array<WriteItem<PushResponse> | HttpException> = new Array(reqs.length);
     let next = 0;
     const work = async () => {
       while (next < reqs.length) {
         const i = next++;
         try {
-          results[i] = await this.prepare(caller, reqs[i], known);
+          results[i] = await this.prepare(caller, reqs[i], known, shared.get(i));
         } catch (err) {
           if (!(err instanceof HttpException)) throw err;
           results[i] = err;
@@ -90,6 +92,39 @@ export class PushService {
     };
     await Promise.all(Array.from({ length: Math.min(PLAN_CONCURRENCY, reqs.length) }, work));
     return results;
+  }
+
+  /**
+   * Plans shared by the items of a batch that go to users only and have the same type, priority and fallback:
+   * one plan for the union of their users, each item then getting the part of its readBy that is its own
+   * (what its own plan would say), instead of two queries per item. Items it cannot cover plan on their own.
+   */
+  private async sharedPlans(reqs: PushDto[]): Promise<Map<number, DeliveryPlan>> {
+    const groups = new Map<string, { req: PushDto; indexes: number[]; users: Set<string> }>();
+    reqs.forEach((req, i) => {
+      const rooms = req.to.rooms ?? [];
+      if (req.to.all || rooms.some((r) => !r.startsWith('user:'))) return;
+      const users = [...(req.to.userIds ?? []), ...rooms.map((r) => r.slice('user:'.length))];
+      if (!users.length) return;
+      const key = JSON.stringify([req.type, req.priority === 'critical', req.fallback ?? null]);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { req, indexes: [], users: new Set() }));
+      g.indexes.push(i);
+      users.forEach((u) => g!.users.add(u));
+    });
+    const plans = new Map<number, DeliveryPlan>();
+    for (const g of groups.values()) {
+      if (g.indexes.length < 2) continue;
+      const delivery: DeliveryOptions = { critical: g.req.priority === 'critical', fallback: g.req.fallback };
+      const plan = await this.fallbacks.plan(this.db.manager, g.req.type, [...g.users].map((u) => `user:${u}`), delivery);
+      if (plan.readBy.length >= MAX_MUTED_AT_WRITE) continue; // capped: the items' own plans are exact
+      const muted = new Set(plan.readBy);
+      for (const i of g.indexes) {
+        const own = new Set([...(reqs[i].to.userIds ?? []), ...(reqs[i].to.rooms ?? []).map((r) => r.slice('user:'.length))]);
+        plans.set(i, { ...plan, readBy: [...own].filter((u) => muted.has(u)) });
+      }
+    }
+    return plans;
   }
 
   private lookup?: { ids: Set<string>; result: Promise<KnownUsers> };
@@ -115,7 +150,7 @@ export class PushService {
     return this.lookup.result;
   }
 
-  private async prepare(caller: ApiKeyCaller, req: PushDto, known: KnownUsers): Promise<WriteItem<PushResponse>> {
+  private async prepare(caller: ApiKeyCaller, req: PushDto, known: KnownUsers, shared?: DeliveryPlan): Promise<WriteItem<PushResponse>> {
     const data = req.data ?? {};
     const dataBytes = Buffer.byteLength(JSON.stringify(data));
     if (dataBytes > MAX_PUSH_DATA_BYTES) {
@@ -133,7 +168,7 @@ export class PushService {
     }
     if (req.fallback) await this.channels.checkRefs(req.fallback.channels, 'fallback.channels');
     const delivery: DeliveryOptions = { critical: req.priority === 'critical', fallback: req.fallback };
-    const plan = await this.fallbacks.plan(this.db.manager, req.type, rooms, delivery);
+    const plan = shared ?? (await this.fallbacks.plan(this.db.manager, req.type, rooms, delivery));
     const requestHash = req.idempotencyKey ? createHash('sha256').update(canonical({ ...req, idempotencyKey: undefined })).digest('hex') : '';
 
     // Only user rooms: the active ones among them are known already, no count query needed.
