@@ -51,7 +51,7 @@ describe('inbox: list, unread count, read state', () => {
       const a = (await push({ to: { userIds: [ids.dave] }, type: 'test.one', title: 'one' })).body.ids[0];
       const b = (await push({ to: { userIds: [ids.dave] }, type: 'test.two', title: 'two' })).body.ids[0];
       const notMine = (await push({ to: { userIds: [ids.bob] }, type: 'test.bob', title: 'bob' })).body.ids[0];
-      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: start + 2, upTo: expect.stringMatching(/^\d+$/) });
+      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: start + 2, upTo: expect.stringMatching(/^\d+$/), unseen: expect.any(Number) });
       const unreadOnly = await get('dave', '/api/notifications?unread=true&limit=100');
       expect(unreadOnly.body.items.map((n: { id: string }) => n.id).slice(0, 2)).toEqual([b, a]);
 
@@ -72,13 +72,13 @@ describe('inbox: list, unread count, read state', () => {
       expect(ack).toEqual({ ok: true, unread: start, upTo: expect.stringMatching(/^\d+$/) });
 
       await push({ to: { all: true }, type: 'test.all', title: 'all' });
-      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: start + 1, upTo: expect.stringMatching(/^\d+$/) });
+      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: start + 1, upTo: expect.stringMatching(/^\d+$/), unseen: expect.any(Number) });
       expect((await post('dave', '/api/notifications/read-all')).body).toEqual({ unread: 0, upTo: expect.stringMatching(/^\d+$/) });
       await socket.waitFor(() => socket.unread.at(-1) === 0);
-      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: 0, upTo: expect.stringMatching(/^\d+$/) });
+      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: 0, upTo: expect.stringMatching(/^\d+$/), unseen: expect.any(Number) });
       expect((await get('dave', '/api/notifications?unread=true')).body.items).toEqual([]);
       await push({ to: { userIds: [ids.dave] }, type: 'test.after', title: 'after' });
-      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: 1, upTo: expect.stringMatching(/^\d+$/) });
+      expect((await get('dave', '/api/notifications/unread-count')).body).toEqual({ count: 1, upTo: expect.stringMatching(/^\d+$/), unseen: expect.any(Number) });
     } finally {
       socket.close();
     }
