@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { REFRESH_RACE_GRACE_SECONDS, type LoginResponse, type TokenPair } from '@herald/contracts';
 import { AuthError } from './auth.errors';
-import { AccessTokenService } from './tokens/access-token.service';
+import { AccessClaims, AccessTokenService } from './tokens/access-token.service';
 import { RefreshTokenService } from './tokens/refresh-token.service';
 import { SessionEvents } from './session-events';
 import { dummyPasswordHash, verifyPassword } from './users/password';
@@ -115,11 +115,11 @@ export class AuthService {
    */
   async authenticate(token: string): Promise<AuthUser> {
     const claims = this.accessTokens.verify(token);
-    const user = await this.users.findById(claims.sub);
+    const { user, sessionAlive } = await this.loadForToken(claims);
     if (!user) throw new AuthError('invalid_token', 'The access token names an unknown user.');
     if (user.disabled) throw new AuthError('user_disabled', 'This account is disabled; ask an administrator.');
     if (user.sessionEpoch !== claims.ver) throw new AuthError('invalid_token', 'This session has ended; log in again.');
-    if (claims.sid && !(await this.refreshTokens.liveFamilies([claims.sid])).has(claims.sid)) {
+    if (!sessionAlive) {
       throw new AuthError('invalid_token', 'This device signed out (or its session was revoked); log in again.');
     }
     return {
@@ -131,6 +131,16 @@ export class AuthService {
       sessionEpoch: user.sessionEpoch,
       sessionId: claims.sid ?? null,
     };
+  }
+
+  /** The token's user and whether its session (refresh-token family) is still alive, in one round trip. */
+  private async loadForToken(claims: AccessClaims): Promise<{ user: UserEntity | null; sessionAlive: boolean }> {
+    const query = this.db.getRepository(UserEntity).createQueryBuilder('u').where('u.id = :id', { id: claims.sub });
+    if (claims.sid) {
+      query.addSelect('EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = :sid AND r.revoked_at IS NULL)', 'session_alive').setParameter('sid', claims.sid);
+    }
+    const { entities, raw } = await query.getRawAndEntities<{ session_alive?: boolean }>();
+    return { user: entities[0] ?? null, sessionAlive: !claims.sid || raw[0]?.session_alive === true };
   }
 
   private async issuePair(user: UserEntity): Promise<TokenPair> {

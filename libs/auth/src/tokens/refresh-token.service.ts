@@ -71,16 +71,6 @@ export class RefreshTokenService {
     await manager.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
   }
 
-  /** Of these families (sessions), the ones not revoked. Expiry is left to the access tokens' own. */
-  async liveFamilies(familyIds: readonly string[], manager: EntityManager = this.db.manager): Promise<Set<string>> {
-    if (!familyIds.length) return new Set();
-    const rows: Array<{ family_id: string }> = await manager.query(
-      `SELECT DISTINCT family_id::text FROM refresh_tokens WHERE family_id = ANY($1::uuid[]) AND revoked_at IS NULL`,
-      [familyIds],
-    );
-    return new Set(rows.map((r) => r.family_id));
-  }
-
   async revokeAllOfUser(userId: string, manager: EntityManager = this.db.manager): Promise<void> {
     await manager.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
   }
