@@ -36,17 +36,18 @@ export function Toasts() {
   );
 }
 
-function itemPath(n: Notification): string {
-  return safePath((n.data as { link?: unknown }).link) ?? '/inbox';
+/** Where the notification leads: its data.link when that stays on this origin, else nowhere (plain text). */
+function itemPath(n: Notification): string | null {
+  return safePath((n.data as { link?: unknown }).link);
 }
 
 function ToastContent({ toast }: { toast: Toast }) {
   const { hub } = useApp();
   const { t, locale } = useT();
   const view = toastView(toast);
-  /** Opens the notification's own item (its same-origin data.link, else the inbox) and marks it read. */
-  const open = (n: Notification) => (e: MouseEvent) => {
-    linkClick(itemPath(n))(e);
+  /** Opens the notification's own item and marks it read. */
+  const open = (n: Notification, to: string) => (e: MouseEvent) => {
+    linkClick(to)(e);
     if (!n.readAt) void hub.markRead([n.id]).catch(() => undefined); // the inbox still has it, unread, if this fails
     hub.dismissToast(toast.key);
   };
@@ -64,9 +65,13 @@ function ToastContent({ toast }: { toast: Toast }) {
   return (
     <>
       <span className="toast-head">
-        <a className="toast-title" href={href} onClick={open(n)} title={title} data-testid="toast-headline">
-          {title}
-        </a>
+        {href ? (
+          <a className="toast-title" href={href} onClick={open(n, href)} title={title} data-testid="toast-headline">
+            {title}
+          </a>
+        ) : (
+          <span className="toast-title" title={title} data-testid="toast-headline">{title}</span>
+        )}
         {view.more > 0 && (
           <a className="toast-more" href={view.href} onClick={(e) => { linkClick(view.href)(e); if (e.defaultPrevented) hub.dismissToast(toast.key); }} data-testid="toast-more">
             <span aria-hidden="true">· </span>
@@ -79,9 +84,14 @@ function ToastContent({ toast }: { toast: Toast }) {
         <ul className="toast-others">
           {view.others.map((o) => {
             const text = notificationTitle(o, locale);
+            const to = itemPath(o);
             return (
               <li key={o.id}>
-                <a href={itemPath(o)} onClick={open(o)} title={text} data-testid="toast-other">{text}</a>
+                {to ? (
+                  <a href={to} onClick={open(o, to)} title={text} data-testid="toast-other">{text}</a>
+                ) : (
+                  <span title={text} data-testid="toast-other">{text}</span>
+                )}
               </li>
             );
           })}
