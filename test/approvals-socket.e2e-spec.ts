@@ -86,16 +86,18 @@ describe('approvals over sockets', () => {
     await sockets.carol.waitFor(() => about('carol', a.id).length === 1, 10_000, 'approval.submitted at carol');
     const step = await decide('carol', { id: a.id, decision: 'approve', version: 1 });
     expect(step.ok).toBe(true);
-    await sockets.dave.waitFor(() => about('dave', a.id).length === 1, 10_000, 'step_approved at dave');
+    // dave applied: his own submission reaches him already read (his other tabs learn of it), then the decisions.
+    await sockets.dave.waitFor(() => about('dave', a.id).length === 2, 10_000, 'step_approved at dave');
     expect((await decide('mia', { id: a.id, decision: 'approve', comment: 'Go', version: 2 })).ok).toBe(true);
-    await sockets.dave.waitFor(() => about('dave', a.id).length === 2, 10_000, 'approved at dave');
+    await sockets.dave.waitFor(() => about('dave', a.id).length === 3, 10_000, 'approved at dave');
     await sleep(500);
 
     const types = (who: string) => about(who, a.id).map((n) => n.type);
-    expect(types('dave')).toEqual(['approval.step_approved', 'approval.approved']);
+    expect(types('dave')).toEqual(['approval.submitted', 'approval.step_approved', 'approval.approved']);
+    expect(about('dave', a.id).map((n) => n.readAt !== null)).toEqual([true, false, false]);
     for (const who of ['carol', 'mia', 'admin']) expect(types(who)).toEqual(['approval.submitted', 'approval.step_approved', 'approval.approved']);
     for (const who of ['alice', 'bob', 'erin']) expect(types(who)).toEqual([]);
-    const approved = about('dave', a.id)[1];
+    const approved = about('dave', a.id)[2];
     // The longest title allowed still fits a notification, and does not hold up the ones after it.
     const long = await server.request('POST', '/api/approvals', { token: token.dave, body: { kind: 'leave', title: 'L'.repeat(150), approverIds: [id.carol] } });
     expect(long.status).toBe(201);

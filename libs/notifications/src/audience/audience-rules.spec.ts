@@ -41,7 +41,7 @@ describe('audience rules', () => {
   });
 
   it.each([
-    ['approval.submitted', approval(), ['user:4', 'approvals']],
+    ['approval.submitted', approval(), ['user:4', 'user:5', 'approvals']],
     ['approval.step_approved', approval({ currentStep: 1, currentApproverId: '8' }, { decision: 'approve', stepApproverId: '4' }), ['user:8', 'user:5', 'approvals']],
     ['approval.approved', approval({ status: 'approved', currentApproverId: null }, { decision: 'approve' }), ['user:5', 'approvals']],
     ['approval.rejected', approval({ status: 'rejected', currentApproverId: null }, { decision: 'reject', comment: 'no' }), ['user:5', 'approvals']],

@@ -128,7 +128,11 @@ export const AUDIENCE_RULES: { [K in DomainEventType]: Rule<DomainEventMap[K]> }
     (p) => (p.previousStatus === 'paid' ? [Rooms.role('warehouse')] : []),
   ),
 
-  'approval.submitted': approval((p) => `Approval requested: ${p.approval.title}`, (p) => [userRoom(p.approval.currentApproverId)]),
+  // The applicant too: as the actor they get it already read, and their other tabs and devices learn of the request.
+  'approval.submitted': approval(
+    (p) => `Approval requested: ${p.approval.title}`,
+    (p) => [userRoom(p.approval.currentApproverId), userRoom(p.approval.applicantId)],
+  ),
   'approval.step_approved': approval(
     (p) => `Step approved: ${p.approval.title}`,
     (p) => [userRoom(p.approval.currentApproverId), userRoom(p.approval.applicantId)],
