@@ -49,14 +49,34 @@ export class PushService {
   ) {}
 
   async push(caller: ApiKeyCaller, req: PushDto): Promise<PushResponse> {
-    const [prepared] = await this.prepareAll(caller, [req]);
+    const prepared = await this.prepareTogether(caller, req);
     if (prepared instanceof HttpException) throw prepared;
     return answerOf(await this.writer.write(prepared));
   }
 
+  private together?: Array<{ caller: ApiKeyCaller; req: PushDto; done: (r: WriteItem<PushResponse> | HttpException) => void; fail: (err: unknown) => void }>;
+
+  /**
+   * Single pushes that arrive in the same turn of the event loop are checked together, like the items of a
+   * batch: one user lookup and one delivery plan per type for all of them, instead of queries per push.
+   */
+  private prepareTogether(caller: ApiKeyCaller, req: PushDto): Promise<WriteItem<PushResponse> | HttpException> {
+    if (!this.together) {
+      const group: NonNullable<PushService['together']> = (this.together = []);
+      setImmediate(() => {
+        this.together = undefined;
+        this.prepareAll(group.map((g) => g.caller), group.map((g) => g.req)).then(
+          (results) => group.forEach((g, i) => g.done(results[i])),
+          (err: unknown) => group.forEach((g) => g.fail(err)),
+        );
+      });
+    }
+    return new Promise((done, fail) => this.together!.push({ caller, req, done, fail }));
+  }
+
   /** Every item checked on its own, then those that passed written in one transaction; one result per item, in order. */
   async pushBatch(caller: ApiKeyCaller, reqs: PushDto[]): Promise<PushItemResult[]> {
-    const prepared = await this.prepareAll(caller, reqs);
+    const prepared = await this.prepareAll(reqs.map(() => caller), reqs);
     const good = prepared.filter((p): p is WriteItem<PushResponse> => !(p instanceof HttpException));
     const outcomes = await this.writer.writeAll(good);
     let k = 0;
@@ -67,7 +87,7 @@ export class PushService {
     });
   }
 
-  private async prepareAll(caller: ApiKeyCaller, reqs: PushDto[]): Promise<Array<WriteItem<PushResponse> | HttpException>> {
+  private async prepareAll(callers: ApiKeyCaller[], reqs: PushDto[]): Promise<Array<WriteItem<PushResponse> | HttpException>> {
     // Every user id any item names, looked up at once: a user room, like a user id, must name an existing user,
     // else the notification waits in the inbox of whoever is given that id later.
     const asked = new Set<string>();
@@ -83,7 +103,7 @@ export class PushService {
       while (next < reqs.length) {
         const i = next++;
         try {
-          results[i] = await this.prepare(caller, reqs[i], known, shared.get(i));
+          results[i] = await this.prepare(callers[i], reqs[i], known, shared.get(i));
         } catch (err) {
           if (!(err instanceof HttpException)) throw err;
           results[i] = err;
