@@ -1,20 +1,13 @@
 import { DataSource } from 'typeorm';
-import { HeraldClient, MemoryCursorStorage } from '@herald/client';
+import type { HeraldClient } from '@herald/client';
 import type { LoginResponse, Notification } from '@herald/contracts';
 import { pushClient } from './support/push';
-import { connectSocket, sleep, TestSocket } from './support/sockets';
+import { connectSocket, TestSocket } from './support/sockets';
 import { openStream } from './support/sse';
 import { startTestServer, TestServer } from './support/server';
+import { testClient, until } from './support/wait';
 
 /** Issue 12, point 3: updates in place, pushed (PATCH) and domain-driven (approval cards). */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 describe('updates in place', () => {
   let server: TestServer;
   let keyA: Awaited<ReturnType<typeof pushClient>>;
@@ -48,7 +41,7 @@ describe('updates in place', () => {
 
   it('PATCH /api/push/:id: the new version live (socket, client, SSE), in the inbox and on replay; earlier versions kept', async () => {
     const bob = await live('bob');
-    const client = new HeraldClient({ url: server.url, getToken: async () => users.bob.accessToken, storage: new MemoryCursorStorage(), socketOptions: { transports: ['websocket'] } });
+    const client = testClient(server.url, () => users.bob.accessToken);
     clients.push(client);
     const fromClient: Notification[] = [];
     client.on('updated', (n) => fromClient.push(n));

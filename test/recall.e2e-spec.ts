@@ -1,19 +1,12 @@
-import { HeraldClient, MemoryCursorStorage } from '@herald/client';
+import type { HeraldClient } from '@herald/client';
 import type { LoginResponse, Notification } from '@herald/contracts';
 import { pushClient } from './support/push';
-import { connectSocket, sleep, TestSocket } from './support/sockets';
+import { connectSocket, TestSocket } from './support/sockets';
 import { openStream } from './support/sse';
 import { startTestServer, TestServer } from './support/server';
+import { testClient, until } from './support/wait';
 
 /** Issue 12, point 2: recall with no time window, gone from every inbox, screen, count and replay. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 describe('recall', () => {
   let server: TestServer;
   let keyA: Awaited<ReturnType<typeof pushClient>>;
@@ -23,7 +16,7 @@ describe('recall', () => {
   const sockets: TestSocket[] = [];
 
   const device = (name: string) => {
-    const client = new HeraldClient({ url: server.url, getToken: async () => users[name].accessToken, storage: new MemoryCursorStorage(), socketOptions: { transports: ['websocket'] } });
+    const client = testClient(server.url, () => users[name].accessToken);
     clients.push(client);
     const shown = new Map<string, Notification>();
     client.on('notification', (n) => shown.set(n.id, n));

@@ -2,18 +2,11 @@ import { DataSource } from 'typeorm';
 import type { LoginResponse, NotificationReceiptCounts, NotificationReceipts } from '@herald/contracts';
 import { DeliveryMarks } from '@herald/notifications';
 import { pushClient } from './support/push';
-import { connectSocket, sleep, TestSocket } from './support/sockets';
+import { connectSocket, TestSocket } from './support/sockets';
 import { startTestServer, TestServer } from './support/server';
+import { until } from './support/wait';
 
 /** Issue 12, point 1: read receipts for the sender, O(1) rows per broadcast at send time. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 describe('read receipts', () => {
   let server: TestServer;
   let db: DataSource;

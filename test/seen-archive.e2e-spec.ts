@@ -1,15 +1,8 @@
 import type { LoginResponse, Notification, NotificationsArchived, NotificationsSeen } from '@herald/contracts';
 import { pushClient } from './support/push';
-import { connectSocket, sleep, TestSocket } from './support/sockets';
+import { connectSocket, TestSocket } from './support/sockets';
 import { startTestServer, TestServer } from './support/server';
-
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { until } from './support/wait';
 
 /** Issue 12, point 4: seen, read and archived are three states, live across devices. */
 describe('seen, read and archived', () => {

@@ -1,23 +1,16 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { HeraldClient, MemoryCursorStorage } from '@herald/client';
+import type { HeraldClient } from '@herald/client';
 import type { LoginResponse, Notification } from '@herald/contracts';
 import { pushClient } from './support/push';
 import { connectSocket, sleep, TestSocket } from './support/sockets';
 import { startTestServer, TestServer } from './support/server';
+import { testClient, until } from './support/wait';
 
 /**
  * Issue 9, point 1 and 2: the unread count is exact on every device without a count query per recipient,
  * and the actor of an event gets its notification already read.
  */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 describe('exact unread counts and the actor rule', () => {
   let server: TestServer;
   let push: Awaited<ReturnType<typeof pushClient>>['push'];
@@ -26,7 +19,7 @@ describe('exact unread counts and the actor rule', () => {
   const sockets: TestSocket[] = [];
 
   const device = (name: string) => {
-    const client = new HeraldClient({ url: server.url, getToken: async () => users[name].accessToken, storage: new MemoryCursorStorage(), socketOptions: { transports: ['websocket'] } });
+    const client = testClient(server.url, () => users[name].accessToken);
     clients.push(client);
     const got: Notification[] = [];
     client.on('notification', (n) => got.push(n));

@@ -1,0 +1,16 @@
+import { HeraldClient, MemoryCursorStorage } from '@herald/client';
+import { sleep } from './sockets';
+
+/** Polls `check` (sync or async) every 25 ms until it holds; throws `timed out waiting for <what>` after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** A HeraldClient on websocket only with an in-memory cursor: one device of a test user. */
+export function testClient(url: string, token: () => string): HeraldClient {
+  return new HeraldClient({ url, getToken: async () => token(), storage: new MemoryCursorStorage(), socketOptions: { transports: ['websocket'] } });
+}
