@@ -134,9 +134,8 @@ export class NotificationWriter {
       const { toInsert, repeats } = await this.resolveIdempotency(manager, items, outcomes);
       repeatsOf = repeats;
       if (toInsert.length) {
-        const ids = await this.allocateIds(manager, toInsert.length);
+        const ids = await this.insertRows(manager, toInsert.map((index) => items[index].notification));
         toInsert.forEach((index, k) => created.push({ index, id: ids[k], answer: items[index].answer(ids[k]) }));
-        await this.insertRows(manager, created.map((c) => ({ id: c.id, n: items[c.index].notification })));
         for (const c of created) {
           const item = items[c.index];
           if (item.extra) await item.extra(manager, c.id);
@@ -154,7 +153,6 @@ export class NotificationWriter {
             ],
           );
         }
-        if (!this.config.embeddedDatabase) await manager.query(`SELECT pg_notify($1, '')`, [NOTIFICATIONS_CHANNEL]);
       }
     });
     for (const c of created) outcomes[c.index] = { ok: true, created: true, id: c.id, answer: c.answer };
@@ -215,30 +213,29 @@ export class NotificationWriter {
     return { toInsert, repeats };
   }
 
-  /** `count` new ids, increasing: taken under the writer lock, so they become visible in this order. */
-  private async allocateIds(manager: EntityManager, count: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await manager.query(
-      `SELECT nextval('notifications_id_seq')::text AS id FROM generate_series(1, $1::int)`,
-      [count],
-    );
-    return rows.map((r) => r.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
-  }
-
-  /** The notifications, their room rows and their already-read rows: one statement. */
-  private async insertRows(manager: EntityManager, rows: Array<{ id: string; n: NewNotification }>): Promise<void> {
-    const roomIds: string[] = [];
+  /**
+   * The notifications, their room rows and their already-read rows, and the commit's pg_notify: ONE statement.
+   * Ids are taken in the items' order (nextval per row of generate_series, under the writer lock, so they grow
+   * with the order and become visible in it); answers them in that order.
+   */
+  private async insertRows(manager: EntityManager, rows: NewNotification[]): Promise<string[]> {
+    const roomOrds: number[] = [];
     const roomNames: string[] = [];
-    for (const { id, n } of rows) {
+    rows.forEach((n, k) => {
       for (const room of new Set(n.rooms)) {
-        roomIds.push(id);
+        roomOrds.push(k + 1);
         roomNames.push(room);
       }
-    }
-    const anyReadBy = rows.some((r) => r.n.readBy?.length);
-    await manager.query(
-      `WITH src AS (
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $12::bigint[])
-           AS s(id, type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id)
+    });
+    const anyReadBy = rows.some((n) => n.readBy?.length);
+    const notify = this.config.embeddedDatabase ? '' : `, pg_notify('${NOTIFICATIONS_CHANNEL}', '')`;
+    const [{ ids }]: Array<{ ids: string[] }> = await manager.query(
+      `WITH ids AS MATERIALIZED (
+         SELECT g AS ord, nextval('notifications_id_seq') AS id FROM generate_series(1, $12::int) g
+       ), src AS (
+         SELECT ids.id, s.* FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[])
+           WITH ORDINALITY AS s(type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id, ord)
+           JOIN ids ON ids.ord = s.ord
        ), n AS (
          INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id)
          SELECT id, type, title, body, data, source, outbox_id, actor_id,
@@ -248,26 +245,32 @@ export class NotificationWriter {
            FROM src
          RETURNING id, created_at, read_by
        ), r AS (
-         INSERT INTO notification_rooms (room, notification_id) SELECT * FROM unnest($10::text[], $11::bigint[])
+         INSERT INTO notification_rooms (room, notification_id)
+         SELECT rr.room, ids.id FROM unnest($10::text[], $11::int[]) AS rr(room, ord) JOIN ids ON ids.ord = rr.ord
        )${anyReadBy ? `, x AS (
          INSERT INTO notification_reads (user_id, notification_id, read_at)
          SELECT u, n.id, n.created_at FROM n, unnest(n.read_by) u
        )` : ''}
-       SELECT count(*)::int AS n FROM n`,
+       SELECT (SELECT array_agg(id::text ORDER BY ord) FROM ids) AS ids, (SELECT count(*) FROM n) AS written${notify}`,
       [
-        rows.map((r) => r.id),
-        rows.map((r) => r.n.type),
-        rows.map((r) => r.n.title),
-        rows.map((r) => r.n.body),
-        rows.map((r) => JSON.stringify(r.n.data)),
-        rows.map((r) => r.n.source),
-        rows.map((r) => r.n.outboxId ?? null),
-        rows.map((r) => r.n.actorId ?? null),
-        rows.map((r) => [...new Set(r.n.readBy ?? [])].join(',')),
+        rows.map((n) => n.type),
+        rows.map((n) => n.title),
+        rows.map((n) => n.body),
+        rows.map((n) => JSON.stringify(n.data)),
+        rows.map((n) => n.source),
+        rows.map((n) => n.outboxId ?? null),
+        rows.map((n) => n.actorId ?? null),
+        rows.map((n) => [...new Set(n.readBy ?? [])].join(',')),
+        rows.map((n) => n.apiKeyId ?? null),
         roomNames,
-        roomIds,
-        rows.map((r) => r.n.apiKeyId ?? null),
+        roomOrds,
+        rows.length,
       ],
     );
+    // The ids must grow with the items' order (they do: one nextval per row, in order); refuse to commit otherwise.
+    for (let k = 1; k < ids.length; k++) {
+      if (BigInt(ids[k]) <= BigInt(ids[k - 1])) throw new Error('notification ids were not taken in order; the write is rolled back');
+    }
+    return ids.map(String);
   }
 }
