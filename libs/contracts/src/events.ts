@@ -33,8 +33,8 @@ export interface OrderNotificationData {
   link: string;
 }
 
-/** `notification.data` of an approval notification. */
-export interface ApprovalNotificationData {
+/** The approval as every approval notification's `data` carries it, with its web path. */
+export interface ApprovalNotificationSummary {
   approvalId: string;
   kind: ApprovalKind;
   title: string;
@@ -45,36 +45,28 @@ export interface ApprovalNotificationData {
   currentStep: number;
   stepCount: number;
   currentApproverId: string | null;
+  /** Path of the approval in the web UI: `/approvals/<id>`. */
+  link: string;
+}
+
+/** `notification.data` of an approval notification. */
+export interface ApprovalNotificationData extends ApprovalNotificationSummary {
   decision: ApprovalDecision | null;
   comment: string | null;
   /** Display name of whoever decided, for decisions. */
   decidedBy: string | null;
   actorId: string;
   actorName: string;
-  /** Path of the approval in the web UI: `/approvals/<id>`. */
-  link: string;
 }
 
 /** `notification.data` of `approval.reminder` / `approval.escalated`: the approval, the step that waits, and for how long. */
-export interface ApprovalTimerNotificationData {
-  approvalId: string;
-  kind: ApprovalKind;
-  title: string;
-  amount: string | null;
-  status: ApprovalStatus;
-  applicantId: string;
-  applicantName: string;
-  currentStep: number;
-  stepCount: number;
-  currentApproverId: string | null;
+export interface ApprovalTimerNotificationData extends ApprovalNotificationSummary {
   approverId: string;
   approverName: string;
   waitingSince: string;
   waitedSeconds: number;
   /** approval.escalated only; null for reminders. */
   escalateTo: EscalationTarget | null;
-  /** Path of the approval in the web UI: `/approvals/<id>`. */
-  link: string;
 }
 
 /** Notification type → the shape of its `data`. Pushes from other systems carry their own free `data`. */

@@ -3,6 +3,7 @@ import {
   Rooms,
   type ApprovalEventPayload,
   type ApprovalNotificationData,
+  type ApprovalNotificationSummary,
   type ApprovalTimerEventPayload,
   type ApprovalTimerNotificationData,
   type DomainEventMap,
@@ -50,23 +51,28 @@ const order = (title: (p: OrderEventPayload) => string, extraRooms: (p: OrderEve
     source: 'orders',
   });
 
+/** What every approval notification's data says of the approval (decisions, reminders and escalations alike). */
+const approvalSummary = (a: ApprovalEventPayload['approval']): ApprovalNotificationSummary => ({
+  approvalId: a.id,
+  kind: a.kind,
+  title: a.title,
+  amount: a.amount,
+  status: a.status,
+  applicantId: a.applicantId,
+  applicantName: a.applicantName,
+  currentStep: a.currentStep,
+  stepCount: a.stepCount,
+  currentApproverId: a.currentApproverId,
+  link: `/approvals/${a.id}`,
+});
+
 const approvalData = (p: ApprovalEventPayload): ApprovalNotificationData => ({
-  approvalId: p.approval.id,
-  kind: p.approval.kind,
-  title: p.approval.title,
-  amount: p.approval.amount,
-  status: p.approval.status,
-  applicantId: p.approval.applicantId,
-  applicantName: p.approval.applicantName,
-  currentStep: p.approval.currentStep,
-  stepCount: p.approval.stepCount,
-  currentApproverId: p.approval.currentApproverId,
+  ...approvalSummary(p.approval),
   decision: p.decision ?? null,
   comment: p.comment ?? null,
   decidedBy: p.decision ? p.actor.displayName : null,
   actorId: p.actor.id,
   actorName: p.actor.displayName,
-  link: `/approvals/${p.approval.id}`,
 });
 
 const approval = (title: (p: ApprovalEventPayload) => string, rooms: (p: ApprovalEventPayload) => Array<string | null | undefined>): Rule<ApprovalEventPayload> =>
@@ -87,22 +93,12 @@ const waited = (title: (p: ApprovalTimerEventPayload) => string, rooms: (p: Appr
     title: title(p),
     body: [p.approval.kind, p.approval.amount, p.approval.applicantName].filter(Boolean).join(' · '),
     data: {
-      approvalId: p.approval.id,
-      kind: p.approval.kind,
-      title: p.approval.title,
-      amount: p.approval.amount,
-      status: p.approval.status,
-      applicantId: p.approval.applicantId,
-      applicantName: p.approval.applicantName,
-      currentStep: p.approval.currentStep,
-      stepCount: p.approval.stepCount,
-      currentApproverId: p.approval.currentApproverId,
+      ...approvalSummary(p.approval),
       approverId: p.step.approverId,
       approverName: p.step.approverName,
       waitingSince: p.step.waitingSince,
       waitedSeconds: p.waitedSeconds,
       escalateTo: p.escalateTo ?? null,
-      link: `/approvals/${p.approval.id}`,
     },
     source: 'approvals',
   });
