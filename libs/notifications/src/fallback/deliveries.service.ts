@@ -1,21 +1,11 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ChannelKind } from './channel-kinds';
-import { DeliveryWorker } from './delivery-worker.service';
+import { type ClaimedDelivery, DeliveryWorker } from './delivery-worker.service';
 import type { DeliveryDto, DeliveryPageDto, DeliveryStatus, ListDeliveriesQuery } from './fallback.dto';
 
-interface Row {
-  id: string;
-  notification_id: string;
-  channel_id: string | null;
-  channel_kind: ChannelKind;
-  channel_name: string;
-  user_id: string | null;
-  recipient: string;
-  unread_count: number | null;
+interface Row extends ClaimedDelivery {
   status: DeliveryStatus;
-  attempts: number;
   next_attempt_at: Date;
   held_until: Date | null;
   last_error: string | null;

@@ -14,7 +14,8 @@ const SEND_BATCH = 20;
 const LEASE_SECONDS = 120;
 export const DELIVERY_RETRY_CAP_MS = 10 * 60_000;
 
-interface ClaimedDelivery {
+/** A delivery row as the worker claims it; the admin listing reads these columns and more. */
+export interface ClaimedDelivery {
   id: string;
   notification_id: string;
   channel_id: string | null;
