@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import type { ApprovalDto, ApprovalKind, Notification } from '@herald/contracts';
+import { addSecondManager } from './support/approvals';
 import { loginAll, startTestServer, TestServer } from './support/server';
 import { sleep } from './support/sockets';
 
@@ -13,11 +14,7 @@ describe('approval reminders and escalation', () => {
   beforeAll(async () => {
     server = await startTestServer();
     await loginAll(server, { tokens: token, ids: id });
-    // A second manager, so that a two-step request needs no admin.
-    expect((await server.request('POST', '/api/users', { token: token.admin, body: { username: 'mia', password: 'mia-password-1', displayName: 'Mia', roles: ['manager'] } })).status).toBe(201);
-    const mia = await server.login('mia', 'mia-password-1');
-    token.mia = mia.accessToken;
-    id.mia = mia.user.id;
+    await addSecondManager(server, token, id);
     sql = new Client({ connectionString: server.db.url });
     await sql.connect();
   });
