@@ -216,7 +216,7 @@ export class NotificationWriter {
   /**
    * The notifications, their room rows and their already-read rows, and the commit's pg_notify: ONE statement.
    * Ids are taken in the items' order (nextval per row of generate_series, under the writer lock, so they grow
-   * with the order and become visible in it); answers them in that order.
+   * with the order and become visible in it), as one array indexed by item: no join; answers them in that order.
    */
   private async insertRows(manager: EntityManager, rows: NewNotification[]): Promise<string[]> {
     const roomOrds: number[] = [];
@@ -230,12 +230,12 @@ export class NotificationWriter {
     const anyReadBy = rows.some((n) => n.readBy?.length);
     const notify = this.config.embeddedDatabase ? '' : `, pg_notify('${NOTIFICATIONS_CHANNEL}', '')`;
     const [{ ids }]: Array<{ ids: string[] }> = await manager.query(
-      `WITH ids AS MATERIALIZED (
-         SELECT g AS ord, nextval('notifications_id_seq') AS id FROM generate_series(1, $12::int) g
+      `WITH a AS MATERIALIZED (
+         SELECT array_agg(nextval('notifications_id_seq') ORDER BY g) AS ids FROM generate_series(1, $12::int) g
        ), src AS (
-         SELECT ids.id, s.* FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[])
-           WITH ORDINALITY AS s(type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id, ord)
-           JOIN ids ON ids.ord = s.ord
+         SELECT a.ids[s.ord] AS id, s.* FROM a,
+           unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[])
+             WITH ORDINALITY AS s(type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id, ord)
        ), n AS (
          INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id)
          SELECT id, type, title, body, data, source, outbox_id, actor_id,
@@ -246,12 +246,12 @@ export class NotificationWriter {
          RETURNING id, created_at, read_by
        ), r AS (
          INSERT INTO notification_rooms (room, notification_id)
-         SELECT rr.room, ids.id FROM unnest($10::text[], $11::int[]) AS rr(room, ord) JOIN ids ON ids.ord = rr.ord
+         SELECT rr.room, a.ids[rr.ord] FROM a, unnest($10::text[], $11::int[]) AS rr(room, ord)
        )${anyReadBy ? `, x AS (
          INSERT INTO notification_reads (user_id, notification_id, read_at)
          SELECT u, n.id, n.created_at FROM n, unnest(n.read_by) u
        )` : ''}
-       SELECT (SELECT array_agg(id::text ORDER BY ord) FROM ids) AS ids, (SELECT count(*) FROM n) AS written${notify}`,
+       SELECT (SELECT ids::text[] FROM a) AS ids, (SELECT count(*) FROM n) AS written${notify}`,
       [
         rows.map((n) => n.type),
         rows.map((n) => n.title),
