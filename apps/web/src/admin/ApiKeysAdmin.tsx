@@ -1,30 +1,16 @@
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { session } from '../api';
 import { useT } from '../i18n';
 import { adminError } from './errors';
-import { NoticeLine, type Notice, When } from './parts';
+import { NoticeLine, type Notice, useAdminAction, useAdminResource, When } from './parts';
 import { type ApiKeyRow, type CreatedApiKey, KEY_NAME_INPUT_PATTERN } from './types';
 
 /** Push API keys: create one (its key shown this once), see when each was last used, revoke after a confirmation. */
 export function ApiKeysAdmin() {
   const { t } = useT();
-  const [keys, setKeys] = useState<ApiKeyRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: keys, setData: setKeys, error, load } = useAdminResource<ApiKeyRow[]>('/api/api-keys');
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setKeys(await session.request<ApiKeyRow[]>('GET', '/api/api-keys'));
-      setError(null);
-    } catch (err) {
-      setError(adminError(err, t));
-    }
-  }, [t]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const newestFirst = keys ? [...keys].sort((a, b) => Number(b.id) - Number(a.id)) : null;
 
@@ -81,21 +67,14 @@ export function ApiKeysAdmin() {
 function CreateKey({ onCreated }: { onCreated: (k: CreatedApiKey) => void }) {
   const { t } = useT();
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<Notice>(null);
+  const { busy, notice, run } = useAdminAction();
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setNotice(null);
-    try {
+    await run(async () => {
       onCreated(await session.request<CreatedApiKey>('POST', '/api/api-keys', { name: name.trim() }));
       setName('');
-    } catch (err) {
-      setNotice({ kind: 'error', text: adminError(err, t) });
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

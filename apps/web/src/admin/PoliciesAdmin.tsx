@@ -3,7 +3,7 @@ import type { ApprovalKind, ApprovalPolicyDto, EscalationTarget, UserDto } from 
 import { session } from '../api';
 import { useT, type MessageKey } from '../i18n';
 import { adminError } from './errors';
-import { NoticeLine, type Notice } from './parts';
+import { NoticeLine, useAdminAction } from './parts';
 
 /** The server's limit (MAX_POLICY_SECONDS): 30 days. */
 const MAX_MINUTES = 30 * 24 * 60;
@@ -60,8 +60,7 @@ function PolicyForm({ policy, users, onSaved }: { policy: ApprovalPolicyDto; use
   const [escalate, setEscalate] = useState(toMinutes(policy.escalateAfter));
   const [target, setTarget] = useState<'admins' | 'users'>(policy.escalateTo === 'admins' ? 'admins' : 'users');
   const [chosen, setChosen] = useState<string[]>(policy.escalateTo === 'admins' ? [] : policy.escalateTo.userIds);
-  const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<Notice>(null);
+  const { busy, notice, setNotice, run } = useAdminAction();
   const kindName = t(`kind.${policy.kind}` as MessageKey);
 
   async function save(e: FormEvent) {
@@ -79,16 +78,11 @@ function PolicyForm({ policy, users, onSaved }: { policy: ApprovalPolicyDto; use
       return;
     }
     const escalateTo: EscalationTarget = target === 'admins' ? 'admins' : { userIds: chosen };
-    setBusy(true);
-    try {
+    await run(async () => {
       const saved = await session.request<ApprovalPolicyDto>('PUT', `/api/admin/approval-policies/${policy.kind as ApprovalKind}`, { remindAfter, escalateAfter, escalateTo });
       onSaved(saved);
       setNotice({ kind: 'ok', text: t('policy.saved', { kind: kindName }) });
-    } catch (err) {
-      setNotice({ kind: 'error', text: adminError(err, t) });
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

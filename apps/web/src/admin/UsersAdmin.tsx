@@ -1,31 +1,16 @@
 import type { Role, UserDto } from '@herald/contracts';
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { session } from '../api';
 import { useApp } from '../context';
 import { useT } from '../i18n';
-import { adminError } from './errors';
-import { NoticeLine, type Notice, RolePicker, roleList, When } from './parts';
+import { NoticeLine, RolePicker, roleList, useAdminAction, useAdminResource, When } from './parts';
 import { DISPLAY_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, USERNAME_INPUT_PATTERN, USERNAME_MAX } from './types';
 
 /** Users: the list, a form to create one, and per user: name and roles, disable/enable, a new password. */
 export function UsersAdmin() {
   const { t } = useT();
-  const [users, setUsers] = useState<UserDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: users, setData: setUsers, error } = useAdminResource<UserDto[]>('/api/users');
   const [editing, setEditing] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setUsers(await session.request<UserDto[]>('GET', '/api/users'));
-      setError(null);
-    } catch (err) {
-      setError(adminError(err, t));
-    }
-  }, [t]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const replace = (fresh: UserDto) => setUsers((list) => (list ?? []).map((u) => (u.id === fresh.id ? fresh : u)));
 
@@ -97,15 +82,12 @@ function CreateUser({ onCreated }: { onCreated: (u: UserDto) => void }) {
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [roles, setRoles] = useState<Role[]>(['staff']);
-  const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<Notice>(null);
+  const { busy, notice, setNotice, run } = useAdminAction();
   const first = useRef<HTMLInputElement>(null);
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setNotice(null);
-    try {
+    await run(async () => {
       const created = await session.request<UserDto>('POST', '/api/users', {
         username: username.trim(),
         password,
@@ -119,11 +101,7 @@ function CreateUser({ onCreated }: { onCreated: (u: UserDto) => void }) {
       setDisplayName('');
       setRoles(['staff']);
       first.current?.focus();
-    } catch (err) {
-      setNotice({ kind: 'error', text: adminError(err, t) });
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -164,24 +142,15 @@ function UserEditor({ user, onChanged }: { user: UserDto; onChanged: (u: UserDto
   const [displayName, setDisplayName] = useState(user.displayName);
   const [roles, setRoles] = useState<Role[]>(user.roles);
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<Notice>(null);
+  const { busy, notice, setNotice, run } = useAdminAction();
   const self = user.id === me.id;
 
-  async function patch(body: Partial<Pick<UserDto, 'displayName' | 'roles' | 'disabled'>> & { password?: string }, done: string) {
-    setBusy(true);
-    setNotice(null);
-    try {
+  function patch(body: Partial<Pick<UserDto, 'displayName' | 'roles' | 'disabled'>> & { password?: string }, done: string) {
+    return run(async () => {
       const fresh = await session.request<UserDto>('PATCH', `/api/users/${user.id}`, body);
       onChanged(fresh);
       setNotice({ kind: 'ok', text: done });
-      return true;
-    } catch (err) {
-      setNotice({ kind: 'error', text: adminError(err, t) });
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function onSave(e: FormEvent) {

@@ -1,6 +1,9 @@
 import { ROLES, type Role } from '@herald/contracts';
+import { useCallback, useEffect, useState } from 'react';
+import { session } from '../api';
 import { formatTime } from '../format';
 import { useT, type MessageKey } from '../i18n';
+import { adminError } from './errors';
 
 /** A time in the reader's format, the exact instant on hover and for assistive technology. */
 export function When({ iso }: { iso: string | null }) {
@@ -49,4 +52,47 @@ export function NoticeLine({ notice, testId }: { notice: Notice; testId: string 
       {notice.text}
     </p>
   );
+}
+
+/** GETs `path` on mount and on `load()`: the answer, or the error in the reader's language. */
+export function useAdminResource<T>(path: string) {
+  const { t } = useT();
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      setData(await session.request<T>('GET', path));
+      setError(null);
+    } catch (err) {
+      setError(adminError(err, t));
+    }
+  }, [path, t]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return { data, setData, error, load };
+}
+
+/**
+ * A form's action: busy while `run(work)` runs, its notice cleared first and set to the error (in the
+ * reader's language) if it fails; `run` resolves to whether `work` succeeded.
+ */
+export function useAdminAction() {
+  const { t } = useT();
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<Notice>(null);
+  async function run(work: () => Promise<void>): Promise<boolean> {
+    setBusy(true);
+    setNotice(null);
+    try {
+      await work();
+      return true;
+    } catch (err) {
+      setNotice({ kind: 'error', text: adminError(err, t) });
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, notice, setNotice, run };
 }
