@@ -6,7 +6,7 @@ import { type OrderEventPayload, type UserDto, USERNAME_PATTERN } from '@herald/
 import type { OutboxItemDto } from '@herald/notifications/admin/outbox-admin.dto';
 import type { ApiKeyInfo } from '@herald/notifications/push/api-keys.service';
 import { type ApiKeyRow, type OutboxEventRow, USERNAME_INPUT_PATTERN } from '../apps/web/src/admin/types';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, ensureWebBuilt, launchChromium, signInWithForm, watchedPage } from './support/browser';
 import { sleep } from './support/sockets';
 import { DEMO_PASSWORD, startTestServer, type TestServer } from './support/server';
 
@@ -44,8 +44,7 @@ describe('admin screens in a real browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await db?.end();
     await server?.stop();
   });
@@ -54,21 +53,13 @@ describe('admin screens in a real browser', () => {
     const context = await browser.newContext({ locale: options.locale ?? 'en-US', viewport: options.viewport ?? WIDE });
     contexts.push(context);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    return page;
+    return watchedPage(context);
   }
 
   /** Signs in through the login form, as a person would (also for accounts the demo chips do not offer). */
   async function signIn(username: string, password = DEMO_PASSWORD, options: Parameters<typeof newPage>[0] = {}): Promise<Page> {
     const page = await newPage(options);
-    await page.goto(`${server.url}/`);
-    await page.locator('input[name="username"]').fill(username);
-    await page.locator('input[name="password"]').fill(password);
-    await page.locator('button[type="submit"]').click();
-    await page.getByTestId('current-user').waitFor({ state: 'attached' }); // on a phone it sits behind the account menu
+    await signInWithForm(page, server.url, username, password);
     return page;
   }
 

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ApprovalDto, ApprovalPolicyDto } from '@herald/contracts';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, devicePage, ensureWebBuilt, launchChromium, signInWithForm } from './support/browser';
 import { DEMO_PASSWORD, loginAll, startTestServer, type TestServer } from './support/server';
 
 /**
@@ -30,23 +30,13 @@ describe('approval policies in a real browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.stop();
   });
 
   async function signIn(username: string, options: { locale?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> {
-    const context = await browser.newContext({ locale: options.locale ?? 'en-US', viewport: options.viewport ?? WIDE });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    await page.goto(`${server.url}/`);
-    await page.locator('input[name="username"]').fill(username);
-    await page.locator('input[name="password"]').fill(DEMO_PASSWORD);
-    await page.locator('button[type="submit"]').click();
-    await page.getByTestId('current-user').waitFor({ state: 'attached' }); // in the account menu on a phone
+    const page = await devicePage(browser, contexts, { locale: options.locale, viewport: options.viewport ?? WIDE });
+    await signInWithForm(page, server.url, username, DEMO_PASSWORD);
     return page;
   }
   const overflow = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');

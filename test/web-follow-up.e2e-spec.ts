@@ -1,6 +1,6 @@
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LoginResponse, Notification } from '@herald/contracts';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, devicePage, ensureWebBuilt, launchChromium, pickDemoUser } from './support/browser';
 import { pushClient } from './support/push';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -25,20 +25,13 @@ describe('receipts, recall and archive in the web UI', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.stop();
   });
 
   async function openTab(username: string, path: string, locale = 'en-US', viewport = { width: 1440, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    await page.goto(`${server.url}/`);
-    await page.getByRole('button', { name: new RegExp(`^(Use|使用) ${username}$`) }).click();
+    const page = await devicePage(browser, contexts, { locale, viewport });
+    await pickDemoUser(page, server.url, username);
     await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ state: 'attached' });
     await page.goto(`${server.url}${path}`);
     await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ state: 'attached' });

@@ -1,6 +1,6 @@
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ApprovalDto, LoginResponse, Notification } from '@herald/contracts';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, ensureWebBuilt, launchChromium, watchedPage } from './support/browser';
 import { pushClient } from './support/push';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -27,8 +27,7 @@ describe('inbox, badges and toasts in a real browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.stop();
   });
 
@@ -40,10 +39,7 @@ describe('inbox, badges and toasts in a real browser', () => {
 
   /** Opens a tab in `context` signed in as `username` (through the login page unless the tab already is). */
   async function openTab(context: BrowserContext, username: string, path = '/'): Promise<Page> {
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
+    const page = await watchedPage(context);
     await page.goto(`${server.url}${path}`);
     const demo = page.getByRole('button', { name: new RegExp(`^(Use|使用) ${username}$`) });
     const signedIn = page.getByTestId('current-user');

@@ -1,6 +1,6 @@
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { ApprovalDto, OrderDto } from '@herald/contracts';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, devicePage, ensureWebBuilt, launchChromium, pickDemoUser } from './support/browser';
 import { pushClient } from './support/push';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -57,20 +57,13 @@ describe('web UI layouts survive long data (390 and 1440 px)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.stop();
   });
 
   async function signIn(username: string, viewport: { width: number; height: number }, locale = 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    await page.goto(`${server.url}/`);
-    await page.getByRole('button', { name: locale.startsWith('zh') ? `使用 ${username}` : `Use ${username}` }).click();
+    const page = await devicePage(browser, contexts, { locale, viewport });
+    await pickDemoUser(page, server.url, username);
     await page.getByTestId('connection').waitFor();
     await page.locator('[data-testid="connection"][data-state="connected"]').waitFor({ state: 'attached' });
     return page;

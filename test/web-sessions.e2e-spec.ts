@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, ensureWebBuilt, launchChromium, watchedPage } from './support/browser';
 import { startTestServer, type TestServer } from './support/server';
 
 /** Long enough for a sign-out to have reached a page, had it been going to. */
@@ -22,8 +22,7 @@ describe('web sessions: tabs and devices', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.stop();
   });
 
@@ -35,10 +34,7 @@ describe('web sessions: tabs and devices', () => {
   }
 
   async function tab(context: BrowserContext, path = '/', target: TestServer = server): Promise<Page> {
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
+    const page = await watchedPage(context);
     await page.goto(`${target.url}${path}`);
     return page;
   }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, devicePage, ensureWebBuilt, launchChromium, pickDemoUser } from './support/browser';
 import { pushClient } from './support/push';
 import { startTestServer, type TestServer } from './support/server';
 
@@ -23,20 +23,13 @@ describe('settings page in a real browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.stop();
   });
 
   async function signIn(username: string, locale: string, width: number): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport: { width, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    await page.goto(`${server.url}/`);
-    await page.getByRole('button', { name: locale.startsWith('zh') ? `使用 ${username}` : `Use ${username}` }).click();
+    const page = await devicePage(browser, contexts, { locale, viewport: { width, height: 900 } });
+    await pickDemoUser(page, server.url, username);
     await page.getByTestId('current-user').waitFor({ state: 'attached' });
     await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
     return page;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ApprovalDto, OrderDto } from '@herald/contracts';
-import { ensureWebBuilt, launchChromium } from './support/browser';
+import { closeBrowser, devicePage, ensureWebBuilt, launchChromium, pickDemoUser } from './support/browser';
 import { startTestServer, type TestServer } from './support/server';
 
 /**
@@ -28,22 +28,15 @@ describe('staff web UI in a real browser', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
+    await closeBrowser(browser, contexts);
     await server?.stop();
     await server?.db.drop().catch(() => undefined); // restarted instances share, and do not own, the database
   });
 
   /** Signs a demo user in through the login page, in a browser context of their own. */
   async function signIn(username: string, locale = 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (err) => {
-      throw err;
-    });
-    await page.goto(`${server.url}/`);
-    await page.getByRole('button', { name: locale.startsWith('zh') ? `使用 ${username}` : `Use ${username}` }).click();
+    const page = await devicePage(browser, contexts, { locale });
+    await pickDemoUser(page, server.url, username);
     await page.getByTestId('current-user').waitFor();
     await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
     return page;

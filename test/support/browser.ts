@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 const ROOT = resolve(__dirname, '..', '..');
 const DIST = join(ROOT, 'apps/web/dist');
@@ -22,4 +22,41 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** A new page in `context` that fails the test on an uncaught error in the page. */
+export async function watchedPage(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => {
+    throw err;
+  });
+  return page;
+}
+
+/** A browser context of its own (one device), kept in `contexts` for closeBrowser, and a watched page in it. */
+export async function devicePage(browser: Browser, contexts: BrowserContext[], options: { locale?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> {
+  const context = await browser.newContext({ locale: options.locale ?? 'en-US', viewport: options.viewport ?? { width: 1280, height: 800 } });
+  contexts.push(context);
+  return watchedPage(context);
+}
+
+/** Opens the login page at `url` and clicks the demo chip of `username` (in English or 简体中文). */
+export async function pickDemoUser(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByRole('button', { name: new RegExp(`^(Use|使用) ${username}$`) }).click();
+}
+
+/** Signs in through the login form, as a person would; resolves once the current user is shown (attached: a phone hides it in the account menu). */
+export async function signInWithForm(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('button[type="submit"]').click();
+  await page.getByTestId('current-user').waitFor({ state: 'attached' });
+}
+
+/** Closes what a browser test opened: its contexts, then the browser. */
+export async function closeBrowser(browser: Browser | undefined, contexts: BrowserContext[]): Promise<void> {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
 }
