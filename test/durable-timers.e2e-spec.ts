@@ -4,6 +4,7 @@ import { createTestDatabase, TestDatabase } from './support/database';
 import { freePort, runServer, ServerProcess, waitForHealthy } from './support/built-server';
 import { startTestServer, TEST_JWT_SECRET, TestServer } from './support/server';
 import { sleep } from './support/sockets';
+import { until } from './support/wait';
 
 /**
  * Timers due at once for one pending approval step, as ApprovalTimers sets them but many under one
@@ -26,13 +27,7 @@ async function remindersOf(db: Client, approvalId: string): Promise<number[]> {
   return rows.map((r: { n: number }) => r.n);
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitUntil = (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => until(check, what, timeoutMs, 100);
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { until } from './wait';
 
 export interface ReceivedMail {
   from: string;
@@ -84,12 +85,5 @@ export async function startHttpReceiver(
   };
 }
 
-/** Polls until `check` is true, or fails after `timeoutMs` with `what`. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
-}
+/** Polls every 100 ms until `check` is true, or fails after `timeoutMs` with `what` (until() with the receivers' pace). */
+export const eventually = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> => until(check, what, timeoutMs, 100);
