@@ -61,7 +61,7 @@ const TYPED_APP = `import { HeraldClient, type Notification, type Ack, type Sess
 const client = new HeraldClient({ url: 'http://127.0.0.1:1', getToken: async () => 'token', autoConnect: false });
 client.on('notification', (n: Notification, info) => { const title: string = n.title; const replayed: boolean = info.replayed; void title; void replayed; });
 client.on('closed', (c: SessionClosed) => void c.reason);
-const ack: Promise<Ack<{ unread: number }>> = client.markRead(['1']);
+const ack: Promise<Ack<{ unread: number; upTo: string }>> = client.markRead(['1']);
 type Unread = Parameters<ServerToClientEvents['unread']>[0];
 // @ts-expect-error a title is a string: if the package's types were missing or any, this line would not be an error
 const wrong: number = ({} as Notification).title;
@@ -172,7 +172,7 @@ describe('@herald/client installed from its npm pack tarball', () => {
       expect(got).toMatchObject({ title, type: 'test.package' });
       const { ack } = await app.waitFor('ack');
       const unread = (await server!.request('GET', '/api/notifications/unread-count', { token: login.accessToken })).body.count as number;
-      expect(ack).toEqual({ ok: true, unread });
+      expect(ack).toEqual({ ok: true, unread, upTo: expect.stringMatching(/^\d+$/) });
       expect(await app.exited).toBe(0); // close() lets the process end by itself: no timer or socket left behind
       expect(app.lines.filter((l) => l.event === 'error')).toEqual([]);
     } finally {

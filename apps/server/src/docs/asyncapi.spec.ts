@@ -9,7 +9,10 @@ type Doc = {
   info: { description: string };
 };
 
-const SERVER_TO_CLIENT = ['notification', 'unread', 'replay:done', 'auth_expired', 'auth:expired', 'session:closed'];
+const SERVER_TO_CLIENT = [
+  'notification', 'unread', 'replay:done', 'auth_expired', 'auth:expired', 'session:closed',
+  'notification:recalled', 'notification:updated', 'notification:receipts', 'notification:seen', 'notification:archived',
+];
 const CLIENT_TO_SERVER = ['notifications:read', 'auth:refresh', 'approvals:decide'];
 
 describe('AsyncAPI document of the socket events', () => {
@@ -54,7 +57,7 @@ describe('AsyncAPI document of the socket events', () => {
     const schemas = typed.components.schemas;
     expect(schemas.ConnectError.properties.data.properties!.code.enum!.sort()).toEqual([...HANDSHAKE_ERROR_CODES, 'bad_request', 'too_many_sockets', 'unavailable'].sort());
     expect(schemas.ConnectError.properties.message.enum!.sort()).toEqual(['bad_request', 'too_many_sockets', 'unauthorized', 'unavailable']);
-    expect(schemas.SessionClosed.properties.reason.enum!.sort()).toEqual(['server_shutdown', 'session_revoked', 'slow_reader', 'token_expired', 'unavailable', 'user_disabled']);
+    expect(schemas.SessionClosed.properties.reason.enum!.sort()).toEqual(['server_shutdown', 'session_revoked', 'signed_out', 'slow_reader', 'token_expired', 'unavailable', 'user_disabled']);
     expect(Object.keys(schemas.ReplayDone.properties).sort()).toEqual(['count', 'lastId', 'position']);
     for (const code of ['missing_token', 'invalid_token', 'token_expired', 'user_disabled', 'bad_request', 'too_many_sockets', 'unavailable']) {
       expect(typed.info.description).toContain(`| \`${code}\` |`);
