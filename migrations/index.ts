@@ -4,11 +4,11 @@ import { CreateOrders1763790000000 } from './1763790000000-CreateOrders';
 import { CreateApprovals1763800000000 } from './1763800000000-CreateApprovals';
 import { OutboxRetrySchedule1764600000000 } from './1764600000000-OutboxRetrySchedule';
 import { StreamTicketSessions1764610000000 } from './1764610000000-StreamTicketSessions';
-import { StreamTicketSessionIds1764710000000 } from './1764710000000-StreamTicketSessionIds';
 import { NotificationActor1764700000000 } from './1764700000000-NotificationActor';
+import { StreamTicketSessionIds1764710000000 } from './1764710000000-StreamTicketSessionIds';
+import { FallbackChannels1764730000000 } from './1764730000000-FallbackChannels';
 import { DurableTimersAndApprovalPolicies1764720000000 } from './1764720000000-DurableTimersAndApprovalPolicies';
 import { NotificationFollowUp1764740000000 } from './1764740000000-NotificationFollowUp';
-import { FallbackChannels1764730000000 } from './1764730000000-FallbackChannels';
 
 /** Every migration, oldest first. A new migration is added at the end of this list. */
 export const MIGRATIONS = [
@@ -18,8 +18,8 @@ export const MIGRATIONS = [
   CreateApprovals1763800000000,
   OutboxRetrySchedule1764600000000,
   StreamTicketSessions1764610000000,
-  StreamTicketSessionIds1764710000000,
   NotificationActor1764700000000,
+  StreamTicketSessionIds1764710000000,
   DurableTimersAndApprovalPolicies1764720000000,
   FallbackChannels1764730000000,
   NotificationFollowUp1764740000000,
