@@ -6,7 +6,7 @@ import { type OrderEventPayload, type UserDto, USERNAME_PATTERN } from '@herald/
 import type { OutboxItemDto } from '@herald/notifications/admin/outbox-admin.dto';
 import type { ApiKeyInfo } from '@herald/notifications/push/api-keys.service';
 import { type ApiKeyRow, type OutboxEventRow, USERNAME_INPUT_PATTERN } from '../apps/web/src/admin/types';
-import { closeBrowser, ensureWebBuilt, launchChromium, signInWithForm, watchedPage } from './support/browser';
+import { closeBrowser, ensureWebBuilt, launchChromium, signInWithForm, watchedPage, waitForPage } from './support/browser';
 import { sleep } from './support/sockets';
 import { DEMO_PASSWORD, startTestServer, type TestServer } from './support/server';
 
@@ -99,7 +99,7 @@ describe('admin screens in a real browser', () => {
 
     // Keyboard only: from the main content (focused after the page change) to the form, filled and sent.
     const longName = `Frank ${'Verylongsurnamewithoutanyspaces'.repeat(4)}`.slice(0, 128); // the server's maximum
-    await admin.waitForFunction('document.activeElement && document.activeElement.id === "main"');
+    await waitForPage(admin, 'document.activeElement && document.activeElement.id === "main"');
     await tabUntil(admin, async () => (await activeName(admin)) === 'username', 'the username field');
     await admin.keyboard.type('frank.li');
     await admin.keyboard.press('Tab');
@@ -217,7 +217,7 @@ describe('admin screens in a real browser', () => {
     await keyRow.getByRole('button', { name: 'Cancel' }).click();
     await keyRow.getByRole('button', { name: 'Revoke billing system' }).click();
     await admin.keyboard.press('Escape'); // also cancels, and gives the focus back
-    await admin.waitForFunction("document.activeElement?.textContent === 'Revoke billing system'");
+    await waitForPage(admin, "document.activeElement?.textContent === 'Revoke billing system'");
     expect((await push()).status).toBe(202);
     await keyRow.getByRole('button', { name: 'Revoke billing system' }).click();
     expect(await activeText(admin)).toBe('Yes, revoke');

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ApprovalDto, OrderDto } from '@herald/contracts';
-import { closeBrowser, devicePage, ensureWebBuilt, launchChromium, pickDemoUser } from './support/browser';
+import { closeBrowser, devicePage, ensureWebBuilt, launchChromium, pickDemoUser, waitForPage } from './support/browser';
 import { startTestServer, type TestServer } from './support/server';
 
 /**
@@ -66,7 +66,7 @@ describe('staff web UI in a real browser', () => {
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    await page.waitForFunction('document.activeElement && document.activeElement.name === "username"'); // focused on arrival
+    await waitForPage(page, 'document.activeElement && document.activeElement.name === "username"'); // focused on arrival
     await page.getByRole('heading', { name: 'Demo accounts' }).waitFor();
     await shot(page, 'login');
     await page.keyboard.type('erin');
@@ -75,7 +75,7 @@ describe('staff web UI in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('current-user').waitFor();
     // After a page change the focus is on the main content, where keyboard and screen reader users expect it.
-    await page.waitForFunction('document.activeElement && document.activeElement.id === "main"');
+    await waitForPage(page, 'document.activeElement && document.activeElement.id === "main"');
     await page.reload();
     await page.getByTestId('current-user').waitFor();
     await page.keyboard.press('Tab');
@@ -301,7 +301,7 @@ describe('staff web UI in a real browser', () => {
     await alice.getByTestId('mark-all-read').click();
     await alice.getByTestId('unread-badge').waitFor({ state: 'detached' });
     // The badge may clear first (the `unread` socket event can beat the HTTP answer); the list follows.
-    await alice.waitForFunction('document.querySelectorAll(\'[data-testid="inbox-item"][data-unread="true"]\').length === 0', undefined, { timeout: 10_000 });
+    await waitForPage(alice, 'document.querySelectorAll(\'[data-testid="inbox-item"][data-unread="true"]\').length === 0', undefined, 10_000);
     expect(await alice.locator('[data-testid="inbox-item"][data-unread="true"]').count()).toBe(0);
   }, 120_000);
 });

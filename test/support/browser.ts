@@ -60,3 +60,16 @@ export async function closeBrowser(browser: Browser | undefined, contexts: Brows
   for (const context of contexts) await context.close().catch(() => undefined);
   await browser?.close();
 }
+
+/**
+ * Waits until a page expression is true, polling with evaluate() (a DevTools call that the page's CSP does not
+ * govern): page.waitForFunction compiles its string predicate inside the page, which a CSP without
+ * 'unsafe-eval' refuses now and then.
+ */
+export async function waitForPage(page: Page, expression: string, what = expression, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await page.evaluate(expression).catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
