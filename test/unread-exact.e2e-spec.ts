@@ -106,6 +106,29 @@ describe('exact unread counts and the actor rule', () => {
     expect(unreadOnly.body.items.map((n: Notification) => n.id)).not.toContain(inbox.body.items[0].id);
   });
 
+  it('an actor who shares the addressed room with others gets it read while they get it unread, on the same broadcast', async () => {
+    // carol (manager) decides; admin is in the same `approvals` room and gets the same room name: one broadcast
+    // group per (id, room) would hand both the same copy.
+    const carolSockets = [await connectSocket(server.url, { token: users.carol.accessToken })];
+    const adminSockets = [await connectSocket(server.url, { token: users.admin.accessToken })];
+    sockets.push(...carolSockets, ...adminSockets);
+    const submitted = await server.request('POST', '/api/approvals', {
+      token: users.dave.accessToken,
+      body: { kind: 'leave', title: 'Shared room', approverIds: [users.carol.user.id] },
+    });
+    expect(submitted.status).toBe(201);
+    const decided = await server.request('POST', `/api/approvals/${submitted.body.id}/decision`, {
+      token: users.carol.accessToken,
+      body: { decision: 'approve', version: submitted.body.version },
+    });
+    expect(decided.status).toBe(200);
+    const approved = (s: TestSocket) => s.received.find((n) => n.type === 'approval.approved' && n.data.approvalId === submitted.body.id);
+    await until(() => !!approved(carolSockets[0]) && !!approved(adminSockets[0]), 'approval.approved on both');
+    expect(approved(carolSockets[0])!).toMatchObject({ room: 'approvals' });
+    expect(approved(carolSockets[0])!.readAt).not.toBeNull();
+    expect(approved(adminSockets[0])!).toMatchObject({ room: 'approvals', readAt: null });
+  });
+
   it('a broadcast to a 10,000-user room costs a fixed number of queries, not one per recipient or per socket', async () => {
     await server.app.get(DataSource).query(
       `INSERT INTO users (username, display_name, password_hash, roles)

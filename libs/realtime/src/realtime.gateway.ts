@@ -164,7 +164,9 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * Groups keep their order, so every socket still sees notifications in id order.
    */
   private queueLive(socketId: string, n: Notification): void {
-    const key = `${n.id}\u0000${n.room}`;
+    // Readers share one broadcast only when they are sent the very same object: the room and the read state (the
+    // actor's copy arrives read) are per reader.
+    const key = `${n.id}\u0000${n.room}\u0000${n.readAt ?? ''}`;
     let group = this.liveIndex.get(key);
     if (!group) {
       group = { n, socketIds: [] };
