@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Notification } from '@herald/contracts';
 import { ADVISORY_LOCKS } from '@herald/database';
+import { NOTIFICATIONS_CHANNEL } from './signals';
 
 /** Serialises every writer of notifications, so ids become visible in the order they grow (invariant 2). */
 const NOTIFICATION_WRITER_LOCK = ADVISORY_LOCKS.notificationWriter;
@@ -134,27 +135,66 @@ export class NotificationStore {
     await manager.query('SELECT pg_advisory_xact_lock($1)', [NOTIFICATION_WRITER_LOCK]);
   }
 
-  /** Inserts one notification and its room rows; call after lockWriter() in the same transaction. */
-  async insert(manager: EntityManager, n: NewNotification): Promise<string> {
-    const readBy = [...new Set(n.readBy ?? [])];
-    const [{ id }] = await manager.query(
-      `INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id)
-       VALUES (nextval('notifications_id_seq'), $1, $2, $3, $4, $5, $6, $7,
-               ARRAY(SELECT id FROM users WHERE id = ANY($8::bigint[]) ORDER BY id), $9) RETURNING id`,
-      [n.type, n.title, n.body, JSON.stringify(n.data), n.source, n.outboxId ?? null, n.actorId ?? null, readBy, n.apiKeyId ?? null],
+  /**
+   * Inserts notifications, their room rows and their already-read rows (and, with `notify`, the commit's pg_notify) in
+   * ONE statement; call after lockWriter() in the same transaction. Used by the push writer's batches and the dispatcher.
+   * Ids are taken in the items' order (nextval per row of generate_series, under the writer lock, so they grow
+   * with the order and become visible in it), as one array indexed by item: no join; answers them in that order.
+   */
+  async insertMany(manager: EntityManager, rows: NewNotification[], options: { notify: boolean }): Promise<string[]> {
+    const roomOrds: number[] = [];
+    const roomNames: string[] = [];
+    rows.forEach((n, k) => {
+      for (const room of new Set(n.rooms)) {
+        roomOrds.push(k + 1);
+        roomNames.push(room);
+      }
+    });
+    const anyReadBy = rows.some((n) => n.readBy?.length);
+    const notify = options.notify ? `, pg_notify('${NOTIFICATIONS_CHANNEL}', '')` : '';
+    const [{ ids }]: Array<{ ids: string[] }> = await manager.query(
+      `WITH a AS MATERIALIZED (
+         SELECT array_agg(nextval('notifications_id_seq') ORDER BY g) AS ids FROM generate_series(1, $12::int) g
+       ), src AS (
+         SELECT a.ids[s.ord] AS id, s.* FROM a,
+           unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[])
+             WITH ORDINALITY AS s(type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id, ord)
+       ), n AS (
+         INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id)
+         SELECT id, type, title, body, data, source, outbox_id, actor_id,
+                CASE WHEN read_by = '' THEN '{}'::bigint[]
+                     ELSE ARRAY(SELECT u.id FROM users u WHERE u.id = ANY(string_to_array(read_by, ',')::bigint[]) ORDER BY u.id) END,
+                api_key_id
+           FROM src
+         RETURNING id, created_at, read_by
+       ), r AS (
+         INSERT INTO notification_rooms (room, notification_id)
+         SELECT rr.room, a.ids[rr.ord] FROM a, unnest($10::text[], $11::int[]) AS rr(room, ord)
+       )${anyReadBy ? `, x AS (
+         INSERT INTO notification_reads (user_id, notification_id, read_at)
+         SELECT u, n.id, n.created_at FROM n, unnest(n.read_by) u
+       )` : ''}
+       SELECT (SELECT ids::text[] FROM a) AS ids, (SELECT count(*) FROM n) AS written${notify}`,
+      [
+        rows.map((n) => n.type),
+        rows.map((n) => n.title),
+        rows.map((n) => n.body),
+        rows.map((n) => JSON.stringify(n.data)),
+        rows.map((n) => n.source),
+        rows.map((n) => n.outboxId ?? null),
+        rows.map((n) => n.actorId ?? null),
+        rows.map((n) => [...new Set(n.readBy ?? [])].join(',')),
+        rows.map((n) => n.apiKeyId ?? null),
+        roomNames,
+        roomOrds,
+        rows.length,
+      ],
     );
-    await manager.query(
-      `INSERT INTO notification_rooms (room, notification_id) SELECT unnest($1::text[]), $2`,
-      [n.rooms, id],
-    );
-    if (readBy.length) {
-      await manager.query(
-        `INSERT INTO notification_reads (user_id, notification_id, read_at)
-         SELECT u, n.id, n.created_at FROM notifications n, unnest(n.read_by) u WHERE n.id = $1`,
-        [id],
-      );
+    // The ids must grow with the items' order (they do: one nextval per row, in order); refuse to commit otherwise.
+    for (let k = 1; k < ids.length; k++) {
+      if (BigInt(ids[k]) <= BigInt(ids[k - 1])) throw new Error('notification ids were not taken in order; the write is rolled back');
     }
-    return String(id);
+    return ids.map(String);
   }
 
   /** The highest id committed so far (0 when there is none), as seen by `manager`'s transaction if given. */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { NewNotification, NotificationStore } from './notification-store';
-import { NOTIFICATIONS_CHANNEL, Signals } from './signals';
+import { Signals } from './signals';
 
 /** At most this many notifications go into one transaction of the writer. */
 export const GROUP_COMMIT_MAX = 2000;
@@ -134,7 +134,7 @@ export class NotificationWriter {
       const { toInsert, repeats } = await this.resolveIdempotency(manager, items, outcomes);
       repeatsOf = repeats;
       if (toInsert.length) {
-        const ids = await this.insertRows(manager, toInsert.map((index) => items[index].notification));
+        const ids = await this.store.insertMany(manager, toInsert.map((index) => items[index].notification), { notify: !this.config.embeddedDatabase });
         toInsert.forEach((index, k) => created.push({ index, id: ids[k], answer: items[index].answer(ids[k]) }));
         for (const c of created) {
           const item = items[c.index];
@@ -211,66 +211,5 @@ export class NotificationWriter {
       }
     });
     return { toInsert, repeats };
-  }
-
-  /**
-   * The notifications, their room rows and their already-read rows, and the commit's pg_notify: ONE statement.
-   * Ids are taken in the items' order (nextval per row of generate_series, under the writer lock, so they grow
-   * with the order and become visible in it), as one array indexed by item: no join; answers them in that order.
-   */
-  private async insertRows(manager: EntityManager, rows: NewNotification[]): Promise<string[]> {
-    const roomOrds: number[] = [];
-    const roomNames: string[] = [];
-    rows.forEach((n, k) => {
-      for (const room of new Set(n.rooms)) {
-        roomOrds.push(k + 1);
-        roomNames.push(room);
-      }
-    });
-    const anyReadBy = rows.some((n) => n.readBy?.length);
-    const notify = this.config.embeddedDatabase ? '' : `, pg_notify('${NOTIFICATIONS_CHANNEL}', '')`;
-    const [{ ids }]: Array<{ ids: string[] }> = await manager.query(
-      `WITH a AS MATERIALIZED (
-         SELECT array_agg(nextval('notifications_id_seq') ORDER BY g) AS ids FROM generate_series(1, $12::int) g
-       ), src AS (
-         SELECT a.ids[s.ord] AS id, s.* FROM a,
-           unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::bigint[])
-             WITH ORDINALITY AS s(type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id, ord)
-       ), n AS (
-         INSERT INTO notifications (id, type, title, body, data, source, outbox_id, actor_id, read_by, api_key_id)
-         SELECT id, type, title, body, data, source, outbox_id, actor_id,
-                CASE WHEN read_by = '' THEN '{}'::bigint[]
-                     ELSE ARRAY(SELECT u.id FROM users u WHERE u.id = ANY(string_to_array(read_by, ',')::bigint[]) ORDER BY u.id) END,
-                api_key_id
-           FROM src
-         RETURNING id, created_at, read_by
-       ), r AS (
-         INSERT INTO notification_rooms (room, notification_id)
-         SELECT rr.room, a.ids[rr.ord] FROM a, unnest($10::text[], $11::int[]) AS rr(room, ord)
-       )${anyReadBy ? `, x AS (
-         INSERT INTO notification_reads (user_id, notification_id, read_at)
-         SELECT u, n.id, n.created_at FROM n, unnest(n.read_by) u
-       )` : ''}
-       SELECT (SELECT ids::text[] FROM a) AS ids, (SELECT count(*) FROM n) AS written${notify}`,
-      [
-        rows.map((n) => n.type),
-        rows.map((n) => n.title),
-        rows.map((n) => n.body),
-        rows.map((n) => JSON.stringify(n.data)),
-        rows.map((n) => n.source),
-        rows.map((n) => n.outboxId ?? null),
-        rows.map((n) => n.actorId ?? null),
-        rows.map((n) => [...new Set(n.readBy ?? [])].join(',')),
-        rows.map((n) => n.apiKeyId ?? null),
-        roomNames,
-        roomOrds,
-        rows.length,
-      ],
-    );
-    // The ids must grow with the items' order (they do: one nextval per row, in order); refuse to commit otherwise.
-    for (let k = 1; k < ids.length; k++) {
-      if (BigInt(ids[k]) <= BigInt(ids[k - 1])) throw new Error('notification ids were not taken in order; the write is rolled back');
-    }
-    return ids.map(String);
   }
 }

@@ -162,7 +162,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       await this.cards.afterEvent(manager, row.type, row.payload);
       // Recipients who muted the type get it already read too; and the type's fallback default, if any, is recorded.
       const plan = await this.fallbacks.plan(manager, row.type, audience.rooms);
-      const id = await this.store.insert(manager, { ...audience, type: row.type, outboxId: row.id, readBy: [...audience.readBy, ...plan.readBy] });
+      // One at a time: the next event's card changes (above) must see this one's card. The pass notifies once, below.
+      const [id] = await this.store.insertMany(manager, [{ ...audience, type: row.type, outboxId: row.id, readBy: [...audience.readBy, ...plan.readBy] }], { notify: false });
       await this.fallbacks.recordJob(manager, id, plan);
       created++;
     }
