@@ -144,6 +144,8 @@ describe('web UI defences', () => {
     await signIn(page, 'dave');
     await page.goto(`${server.url}/inbox`);
     await page.getByTestId('inbox-list').waitFor({ state: 'attached' });
+    // A push committed before the socket is up is in the inbox, not a toast: wait for the live connection first.
+    await page.locator('[data-testid="connection"][data-state="connected"]').waitFor();
     // Live: the toast of a hostile link is plain text.
     expect((await push({ to: { userIds: [daveId] }, type: 'hostile.live', title: 'Hostile live', data: { link: '/\\evil.example/toast' } })).status).toBe(202);
     const toast = page.getByTestId('toast').filter({ hasText: 'Hostile live' });
