@@ -4,7 +4,8 @@ import { pushClient } from './support/push';
 
 /**
  * API keys are cached (a push costs no key lookup), and a revocation is immediate: the next push with
- * the key is refused, on the instance that revoked it and on another instance on the same database.
+ * the key is refused, on the instance that revoked it and on another instance on the same database,
+ * even before that instance's cache has heard of it (the write transaction reads the key's state).
  */
 describe('cached API keys, revoked at once everywhere', () => {
   let a: TestServer;
@@ -49,6 +50,25 @@ describe('cached API keys, revoked at once everywhere', () => {
     expect((await pushWith(a, other.key)).status).toBe(202);
     expect((await b.request('DELETE', `/api/api-keys/${other.keyId}`, { token: admin.accessToken })).status).toBe(204);
     expect((await pushWith(a, other.key)).status).toBe(401);
+  });
+
+  it('refuses a push whose key was revoked before it was written, even when the cache has not heard (no notify reached it)', async () => {
+    const { key, keyId } = await pushClient(a, 'silent-revoke');
+    expect((await pushWith(a, key)).status).toBe(202);
+    const db = a.app.get(DataSource);
+    const before = await db.query(`SELECT count(*)::int AS n FROM notifications WHERE api_key_id = $1`, [keyId]);
+    // Revoked behind the servers' back: no pg_notify, so both caches still hold the key.
+    await db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [keyId]);
+    const single = await pushWith(a, key);
+    expect({ status: single.status, code: single.body.code }).toEqual({ status: 401, code: 'invalid_api_key' });
+    const batch = await a.request('POST', '/api/push/batch', {
+      body: { items: [{ to: { all: true }, type: 'key.test', title: 'one' }, { to: { all: true }, type: 'key.test', title: 'two' }] },
+      headers: { 'x-api-key': key },
+    });
+    expect({ status: batch.status, code: batch.body.code }).toEqual({ status: 401, code: 'invalid_api_key' });
+    // Nothing was written, and the key has left the cache: the next push is refused at the door.
+    expect(await db.query(`SELECT count(*)::int AS n FROM notifications WHERE api_key_id = $1`, [keyId])).toEqual(before);
+    expect((await pushWith(a, key)).status).toBe(401);
   });
 
   it('refuses unknown keys every time (they are never cached)', async () => {

@@ -123,16 +123,21 @@ export class NotificationStore {
   /**
    * Takes the writer lock for the rest of `manager`'s transaction. Every insert of notifications
    * happens under it, so a transaction that got id N has committed before one can get N+1.
+   *
+   * Returns which of `apiKeyIds` are revoked, read in the same round trip: a revocation committed before
+   * this statement began refuses the push that would be written now, whatever an instance's key cache says.
    */
-  async lockWriter(manager: EntityManager): Promise<void> {
+  async lockWriter(manager: EntityManager, apiKeyIds: string[] = []): Promise<Set<string>> {
     // Bounds the lock's holders and waiters: a holder that stalls (frozen process, idle in the transaction) has its
     // session ended by PostgreSQL, and a waiter gives up (outbox backoff, or 503 for a push) instead of queueing forever.
-    await manager.query(
+    const [{ revoked }]: Array<{ revoked: string[] | null }> = await manager.query(
       `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
-              set_config('idle_in_transaction_session_timeout', $3, true)`,
-      [`${WRITER_LOCK_TIMEOUT_MS}ms`, `${WRITER_STATEMENT_TIMEOUT_MS}ms`, `${WRITER_IDLE_TIMEOUT_MS}ms`],
+              set_config('idle_in_transaction_session_timeout', $3, true),
+              ${apiKeyIds.length ? `(SELECT array_agg(id::text) FROM api_keys WHERE id = ANY($4::bigint[]) AND revoked_at IS NOT NULL)` : 'NULL'} AS revoked`,
+      [`${WRITER_LOCK_TIMEOUT_MS}ms`, `${WRITER_STATEMENT_TIMEOUT_MS}ms`, `${WRITER_IDLE_TIMEOUT_MS}ms`, ...(apiKeyIds.length ? [apiKeyIds] : [])],
     );
     await manager.query('SELECT pg_advisory_xact_lock($1)', [NOTIFICATION_WRITER_LOCK]);
+    return new Set(revoked ?? []);
   }
 
   /**

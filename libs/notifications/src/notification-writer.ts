@@ -1,4 +1,4 @@
-import { ConflictException, HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { ConflictException, HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
@@ -130,8 +130,11 @@ export class NotificationWriter {
     let repeatsOf: Array<{ index: number; of: number }> = [];
     await this.db.transaction(async (manager) => {
       created.length = 0;
-      await this.store.lockWriter(manager);
-      const { toInsert, repeats } = await this.resolveIdempotency(manager, items, outcomes);
+      outcomes.fill(undefined);
+      const keyIds = [...new Set(items.flatMap((i) => (i.notification.apiKeyId ? [i.notification.apiKeyId] : [])))];
+      const revoked = await this.store.lockWriter(manager, keyIds);
+      const live = refuseRevoked(items, revoked, outcomes);
+      const { toInsert, repeats } = await this.resolveIdempotency(manager, items, outcomes, live);
       repeatsOf = repeats;
       if (toInsert.length) {
         const ids = await this.store.insertMany(manager, toInsert.map((index) => items[index].notification), { notify: !this.config.embeddedDatabase });
@@ -172,9 +175,10 @@ export class NotificationWriter {
     manager: EntityManager,
     items: WriteItem[],
     outcomes: Array<WriteOutcome | undefined>,
+    live: number[],
   ): Promise<{ toInsert: number[]; repeats: Array<{ index: number; of: number }> }> {
     const keyOf = (k: WriteIdempotency) => `${k.apiKeyId}\u0000${k.key}`;
-    const keyed = items.filter((i) => i.idempotency);
+    const keyed = live.map((index) => items[index]).filter((i) => i.idempotency);
     const previous = new Map<string, { hash: string; answer: object }>();
     if (keyed.length) {
       const rows: Array<{ api_key_id: string; idempotency_key: string; request_hash: string; response: object }> = await manager.query(
@@ -188,16 +192,21 @@ export class NotificationWriter {
     const firstInBatch = new Map<string, number>();
     const toInsert: number[] = [];
     const repeats: Array<{ index: number; of: number }> = [];
-    items.forEach((item, index) => {
+    for (const index of live) {
+      const item = items[index];
       const k = item.idempotency;
-      if (!k) return void toInsert.push(index);
+      if (!k) {
+        toInsert.push(index);
+        continue;
+      }
       const key = keyOf(k);
       const earlier = previous.get(key);
       const sameBatch = firstInBatch.get(key);
       const hash = earlier?.hash ?? (sameBatch !== undefined ? items[sameBatch].idempotency!.requestHash : undefined);
       if (hash === undefined) {
         firstInBatch.set(key, index);
-        return void toInsert.push(index);
+        toInsert.push(index);
+        continue;
       }
       if (hash !== k.requestHash) {
         outcomes[index] = {
@@ -209,7 +218,25 @@ export class NotificationWriter {
       } else {
         repeats.push({ index, of: sameBatch! }); // answered with that item's answer once it has an id
       }
-    });
+    }
     return { toInsert, repeats };
   }
+}
+
+/** The answer to an unknown or revoked API key: the guard's, and the writer's for a key revoked before its transaction. */
+export function revokedKeyError(): HttpException {
+  return new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'Unknown or revoked API key.', code: 'invalid_api_key' }, HttpStatus.UNAUTHORIZED);
+}
+
+export const isRevokedKeyError = (err: unknown): boolean =>
+  err instanceof HttpException && (err.getResponse() as { code?: unknown }).code === 'invalid_api_key';
+
+/** Items whose API key is in `revoked` get the guard's 401; returns the indexes of the others. */
+function refuseRevoked(items: WriteItem[], revoked: Set<string>, outcomes: Array<WriteOutcome | undefined>): number[] {
+  const live: number[] = [];
+  items.forEach((item, index) => {
+    if (item.notification.apiKeyId && revoked.has(item.notification.apiKeyId)) outcomes[index] = { ok: false, error: revokedKeyError() };
+    else live.push(index);
+  });
+  return live;
 }

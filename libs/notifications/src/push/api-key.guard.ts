@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, HttpException, HttpStatus, Inject, Injec
 import type { Request, Response } from 'express';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { revokedKeyError } from '../notification-writer';
 import { ApiKeyCaller, ApiKeysService } from './api-keys.service';
-
 
 /**
  * Authenticates other systems by `X-Api-Key` and limits each key to PUSH_RATE_PER_SECOND, counted
@@ -25,7 +25,7 @@ export class ApiKeyGuard implements CanActivate {
       throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'Send an API key in the X-Api-Key header.' }, HttpStatus.UNAUTHORIZED);
     }
     const caller = await this.keys.verify(presented);
-    if (!caller) throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'Unknown or revoked API key.', code: 'invalid_api_key' }, HttpStatus.UNAUTHORIZED);
+    if (!caller) throw revokedKeyError();
     const rate = await this.counters.increment(`key-${caller.id}`, 1000, this.config.PUSH_RATE_PER_SECOND, 1000, 'push');
     if (rate.isBlocked) {
       context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(Math.max(1, rate.timeToBlockExpire)));

@@ -115,8 +115,10 @@ export class ApiKeysService {
   }
 
   async revoke(id: string): Promise<void> {
-    // The answer waits (briefly) for this instance's own listener to hear the revocation: PostgreSQL has then sent
-    // it to every listener, so the other instances drop the key before the caller can try it on them.
+    // A push is refused exactly: its write transaction reads the key's revoked_at (NotificationStore.lockWriter), so
+    // no push written after this commit gets in, whatever a cache says. The caches are for the door and for reads
+    // (presence): the answer waits (up to a second) for this instance's own listener to hear the revocation, by
+    // which time PostgreSQL has sent it to every listener; another instance drops the key once its event loop reads it.
     const heard = this.revocationsHeard && !this.config.embeddedDatabase ? this.echoOf(id) : undefined;
     const rows: unknown[] = await this.db.query(
       `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id)

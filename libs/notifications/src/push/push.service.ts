@@ -3,12 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { PushResponse } from '@herald/contracts';
-import { NotificationWriter, type WriteItem, type WriteOutcome } from '../notification-writer';
+import { isRevokedKeyError, NotificationWriter, type WriteItem, type WriteOutcome } from '../notification-writer';
 import { ChannelsService } from '../fallback/channels.service';
 import { type DeliveryOptions, type DeliveryPlan, FallbackPlanner } from '../fallback/fallback-planner.service';
 import { MAX_MUTED_AT_WRITE } from '../preferences/preferences.service';
 import { recipientsQuery } from '../rooms';
-import type { ApiKeyCaller } from './api-keys.service';
+import { type ApiKeyCaller, ApiKeysService } from './api-keys.service';
 import { OnlineUsers } from './online-users';
 import { MAX_PUSH_DATA_BYTES, PushDto } from './push.dto';
 
@@ -45,13 +45,16 @@ export class PushService {
     private readonly writer: NotificationWriter,
     private readonly fallbacks: FallbackPlanner,
     private readonly channels: ChannelsService,
+    private readonly keys: ApiKeysService,
     @Optional() private readonly online?: OnlineUsers,
   ) {}
 
   async push(caller: ApiKeyCaller, req: PushDto): Promise<PushResponse> {
     const prepared = await this.prepareTogether(caller, req);
     if (prepared instanceof HttpException) throw prepared;
-    return answerOf(await this.writer.write(prepared));
+    const outcome = await this.writer.write(prepared);
+    if (!outcome.ok && isRevokedKeyError(outcome.error)) this.keys.forget(caller.id);
+    return answerOf(outcome);
   }
 
   private together?: Array<{ caller: ApiKeyCaller; req: PushDto; done: (r: WriteItem<PushResponse> | HttpException) => void; fail: (err: unknown) => void }>;
@@ -79,6 +82,12 @@ export class PushService {
     const prepared = await this.prepareAll(reqs.map(() => caller), reqs);
     const good = prepared.filter((p): p is WriteItem<PushResponse> => !(p instanceof HttpException));
     const outcomes = await this.writer.writeAll(good);
+    // The key was revoked after the guard let it in (its cache had not heard yet): the whole request is refused, like at the door.
+    const revoked = outcomes.find((o) => !o.ok && isRevokedKeyError(o.error));
+    if (revoked && !revoked.ok) {
+      this.keys.forget(caller.id);
+      throw revoked.error;
+    }
     let k = 0;
     return prepared.map((p) => {
       if (p instanceof HttpException) return { error: p };
