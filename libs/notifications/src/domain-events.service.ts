@@ -28,11 +28,17 @@ export class DomainEvents implements OnModuleInit, EntitySubscriberInterface {
 
   /** Typed by the contracts' DomainEventMap: a payload that does not match its event type fails to compile. */
   async record<K extends DomainEventType>(manager: EntityManager, event: TypedDomainEvent<K>): Promise<void> {
-    await manager.query(
-      `INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ($1, $2, $3, $4)`,
-      [event.type, event.aggregateId, event.actorId, JSON.stringify(event.payload)],
-    );
-    if (!this.config.embeddedDatabase) await manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+    const params = [event.type, event.aggregateId, event.actorId, JSON.stringify(event.payload)];
+    if (this.config.embeddedDatabase) {
+      await manager.query(`INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ($1, $2, $3, $4)`, params);
+    } else {
+      // The row and its wake-up for the other instances in one round trip (the notify is sent at commit).
+      await manager.query(
+        `WITH o AS (INSERT INTO outbox (type, aggregate_id, actor_id, payload) VALUES ($1, $2, $3, $4) RETURNING id)
+         SELECT pg_notify($5, $6) FROM o`,
+        [...params, OUTBOX_CHANNEL, this.signals.origin],
+      );
+    }
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) runner.data = { ...runner.data, [RECORDED]: true };
     else setImmediate(() => this.signals.outboxCommitted()); // auto-committed statement: already visible

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Notification } from '@herald/contracts';
 import { ADVISORY_LOCKS } from '@herald/database';
-import { NOTIFICATIONS_CHANNEL } from './signals';
+import { NOTIFICATIONS_CHANNEL, Signals } from './signals';
 
 /** Serialises every writer of notifications, so ids become visible in the order they grow (invariant 2). */
 const NOTIFICATION_WRITER_LOCK = ADVISORY_LOCKS.notificationWriter;
@@ -118,7 +118,10 @@ export function visibleIdsSql(roomCount: number, firstParam: number, direction: 
 
 @Injectable()
 export class NotificationStore {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly signals: Signals,
+  ) {}
 
   /**
    * Takes the writer lock for the rest of `manager`'s transaction. Every insert of notifications
@@ -130,13 +133,16 @@ export class NotificationStore {
   async lockWriter(manager: EntityManager, apiKeyIds: string[] = []): Promise<Set<string>> {
     // Bounds the lock's holders and waiters: a holder that stalls (frozen process, idle in the transaction) has its
     // session ended by PostgreSQL, and a waiter gives up (outbox backoff, or 503 for a push) instead of queueing forever.
+    // One round trip: the settings are made in the subquery, which PostgreSQL evaluates before the outer row asks for
+    // the lock, so lock_timeout bounds this very wait (test/writer-lock.e2e-spec.ts holds the lock to prove it).
     const [{ revoked }]: Array<{ revoked: string[] | null }> = await manager.query(
-      `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true),
-              set_config('idle_in_transaction_session_timeout', $3, true),
-              ${apiKeyIds.length ? `(SELECT array_agg(id::text) FROM api_keys WHERE id = ANY($4::bigint[]) AND revoked_at IS NOT NULL)` : 'NULL'} AS revoked`,
-      [`${WRITER_LOCK_TIMEOUT_MS}ms`, `${WRITER_STATEMENT_TIMEOUT_MS}ms`, `${WRITER_IDLE_TIMEOUT_MS}ms`, ...(apiKeyIds.length ? [apiKeyIds] : [])],
+      `SELECT pg_advisory_xact_lock($4), s.revoked FROM (
+         SELECT set_config('lock_timeout', $1, true) AS lt, set_config('statement_timeout', $2, true) AS st,
+                set_config('idle_in_transaction_session_timeout', $3, true) AS it,
+                ${apiKeyIds.length ? `(SELECT array_agg(id::text) FROM api_keys WHERE id = ANY($5::bigint[]) AND revoked_at IS NOT NULL)` : 'NULL::text[]'} AS revoked
+         OFFSET 0) s`,
+      [`${WRITER_LOCK_TIMEOUT_MS}ms`, `${WRITER_STATEMENT_TIMEOUT_MS}ms`, `${WRITER_IDLE_TIMEOUT_MS}ms`, NOTIFICATION_WRITER_LOCK, ...(apiKeyIds.length ? [apiKeyIds] : [])],
     );
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [NOTIFICATION_WRITER_LOCK]);
     return new Set(revoked ?? []);
   }
 
@@ -156,7 +162,7 @@ export class NotificationStore {
       }
     });
     const anyReadBy = rows.some((n) => n.readBy?.length);
-    const notify = options.notify ? `, pg_notify('${NOTIFICATIONS_CHANNEL}', '')` : '';
+    const notify = options.notify ? `, pg_notify('${NOTIFICATIONS_CHANNEL}', $13)` : '';
     const [{ ids }]: Array<{ ids: string[] }> = await manager.query(
       `WITH a AS MATERIALIZED (
          SELECT array_agg(nextval('notifications_id_seq') ORDER BY g) AS ids FROM generate_series(1, $12::int) g
@@ -193,6 +199,7 @@ export class NotificationStore {
         roomNames,
         roomOrds,
         rows.length,
+        ...(options.notify ? [this.signals.origin] : []),
       ],
     );
     // The ids must grow with the items' order (they do: one nextval per row, in order); refuse to commit otherwise.

@@ -178,7 +178,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
         [row.id, reason],
       );
     }
-    if (created && !this.config.embeddedDatabase) await manager.query(`SELECT pg_notify($1, '')`, [NOTIFICATIONS_CHANNEL]);
+    if (created && !this.config.embeddedDatabase) await manager.query(`SELECT pg_notify($1, $2)`, [NOTIFICATIONS_CHANNEL, this.signals.origin]);
     for (const { row, reason } of parked) {
       this.log.error({ outboxId: row.id, type: row.type, aggregateId: row.aggregate_id, reason }, 'outbox event parked: no audience rule can render it');
     }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 
 /**
  * In-process wake-ups, always on (the embedded database has no working LISTEN/NOTIFY across
@@ -6,6 +7,11 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class Signals {
+  /**
+   * This instance's mark, sent as the payload of its own pg_notify wake-ups: its listener skips them, as the
+   * in-process signal after the commit has already woken the loop (else each commit costs a second, empty read).
+   */
+  readonly origin = randomUUID();
   private readonly outboxListeners = new Set<() => void>();
   private readonly notificationListeners = new Set<() => void>();
 

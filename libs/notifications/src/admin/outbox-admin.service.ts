@@ -75,7 +75,7 @@ export class OutboxAdminService {
          SELECT * FROM changed`,
         [id],
       );
-      if (!this.config.embeddedDatabase) await m.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+      if (!this.config.embeddedDatabase) await m.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, this.signals.origin]);
       return changed;
     });
     this.signals.outboxCommitted();
