@@ -44,12 +44,10 @@ export class PgNotifyListener implements OnApplicationBootstrap, BeforeApplicati
     if (this.stopped) return;
     const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'herald-listener' });
     client.on('notification', (msg) => {
-      // Our own wake-ups were signalled in process after their commit; those of other instances (or an older one's, without a payload) wake us here.
-      if (msg.channel === OUTBOX_CHANNEL) {
-        if (msg.payload !== this.signals.origin) this.signals.outboxCommitted();
-      } else if (msg.channel === NOTIFICATIONS_CHANNEL) {
-        if (msg.payload !== this.signals.origin) this.signals.notificationsCommitted();
-      }
+      // A wake-up this instance sent itself was signalled in process after its commit already.
+      if (msg.payload === this.signals.origin && (msg.channel === OUTBOX_CHANNEL || msg.channel === NOTIFICATIONS_CHANNEL)) return;
+      if (msg.channel === OUTBOX_CHANNEL) this.signals.outboxCommitted();
+      else if (msg.channel === NOTIFICATIONS_CHANNEL) this.signals.notificationsCommitted();
       else if (msg.channel === SESSION_CHANNEL && msg.payload) this.sessions.receive(msg.payload);
       else if (msg.channel === CHANGES_CHANNEL && msg.payload) this.changes.receive(msg.payload);
       else if (msg.channel === API_KEYS_CHANNEL && msg.payload) this.apiKeys.revokedElsewhere(msg.payload);
