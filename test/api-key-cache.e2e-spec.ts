@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { startTestServer, TestServer } from './support/server';
+import { TestServer, twoInstances } from './support/server';
 import { pushClient } from './support/push';
 
 /**
@@ -8,22 +8,13 @@ import { pushClient } from './support/push';
  * even before that instance's cache has heard of it (the write transaction reads the key's state).
  */
 describe('cached API keys, revoked at once everywhere', () => {
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    a = await startTestServer({ env: { PUSH_RATE_PER_SECOND: '1000' } });
-    b = await startTestServer({ db: a.db, env: { PUSH_RATE_PER_SECOND: '1000' } });
-  });
-  afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-  });
+  const servers = twoInstances({ PUSH_RATE_PER_SECOND: '1000' });
 
   const pushWith = (server: TestServer, key: string) =>
     server.request('POST', '/api/push', { body: { to: { all: true }, type: 'key.test', title: 'x' }, headers: { 'x-api-key': key } });
 
   it('uses the cache: a key works without a lookup per push', async () => {
+    const { a, b } = servers;
     const { key, keyId } = await pushClient(a, 'cached');
     expect((await pushWith(a, key)).status).toBe(202);
     // Changing the stored hash behind the server's back: a cached key still passes, so the cache is in use.
@@ -34,6 +25,7 @@ describe('cached API keys, revoked at once everywhere', () => {
   });
 
   it('refuses a revoked key on the next push, here and on the other instance', async () => {
+    const { a, b } = servers;
     const admin = await a.login('admin');
     const { key, keyId } = await pushClient(a, 'to-revoke');
     // Both instances have it cached.
@@ -53,6 +45,7 @@ describe('cached API keys, revoked at once everywhere', () => {
   });
 
   it('refuses a push whose key was revoked before it was written, even when the cache has not heard (no notify reached it)', async () => {
+    const { a } = servers;
     const { key, keyId } = await pushClient(a, 'silent-revoke');
     expect((await pushWith(a, key)).status).toBe(202);
     const db = a.app.get(DataSource);
@@ -72,6 +65,7 @@ describe('cached API keys, revoked at once everywhere', () => {
   });
 
   it('refuses unknown keys every time (they are never cached)', async () => {
+    const { a } = servers;
     for (let i = 0; i < 3; i++) expect((await pushWith(a, `hk_unknown_${i}`)).status).toBe(401);
   });
 });

@@ -1,7 +1,7 @@
 import type { Notification } from '@herald/contracts';
 import { NotificationStore } from '@herald/notifications';
 import { pushClient } from './support/push';
-import { startTestServer, TestServer } from './support/server';
+import { twoInstances } from './support/server';
 import { testClient, until } from './support/wait';
 
 /**
@@ -10,19 +10,10 @@ import { testClient, until } from './support/wait';
  * without Redis, is woken by that notify, well before its one-second poll.
  */
 describe('live feed wake-ups', () => {
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    a = await startTestServer({ env: { PUSH_RATE_PER_SECOND: '1000' } });
-    b = await startTestServer({ db: a.db, env: { PUSH_RATE_PER_SECOND: '1000' } });
-  });
-  afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-  });
+  const servers = twoInstances({ PUSH_RATE_PER_SECOND: '1000' });
 
   it('reads the tail once per commit on the writing instance, and wakes the other one by notify', async () => {
+    const { a, b } = servers;
     const bob = await a.login('bob');
     const onA = testClient(a.url, () => bob.accessToken);
     const onB = testClient(b.url, () => bob.accessToken);

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import type { Notification, OrderEventPayload } from '@herald/contracts';
 import { DomainEvents } from '@herald/notifications';
-import { startTestServer, TestServer } from './support/server';
+import { twoInstances } from './support/server';
 import { pushClient } from './support/push';
 import { connectSocket, sleep } from './support/sockets';
 
@@ -11,19 +11,10 @@ import { connectSocket, sleep } from './support/sockets';
  * Everything it received, concatenated, must be exactly the committed set, strictly in id order.
  */
 describe('gap-free, duplicate-free, ordered delivery under concurrent producers', () => {
-  let a: TestServer;
-  let b: TestServer;
-
-  beforeAll(async () => {
-    a = await startTestServer({ env: { PUSH_RATE_PER_SECOND: '100000', DATABASE_POOL_SIZE: '12' } });
-    b = await startTestServer({ db: a.db, env: { PUSH_RATE_PER_SECOND: '100000', DATABASE_POOL_SIZE: '12' } });
-  });
-  afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-  });
+  const servers = twoInstances({ PUSH_RATE_PER_SECOND: '100000', DATABASE_POOL_SIZE: '12' });
 
   it('the union of what a reconnecting client received is the committed set, in order', async () => {
+    const { a, b } = servers;
     const bob = await a.login('bob'); // warehouse: in `orders` and `role:warehouse`
     const { push } = await pushClient(a, 'ordering');
     const events = [a, b].map((s) => ({ events: s.app.get(DomainEvents), db: s.app.get(DataSource) }));

@@ -72,6 +72,23 @@ export async function startTestServer(options: { env?: Record<string, string | u
   };
 }
 
+/**
+ * Two instances on one fresh database, with the same `env`, for the tests of the describe block it is called in:
+ * started before them, stopped after. Read `a` and `b` inside the tests (they are set by then).
+ */
+export function twoInstances(env: Record<string, string | undefined> = {}): { a: TestServer; b: TestServer } {
+  const pair = {} as { a: TestServer; b: TestServer };
+  beforeAll(async () => {
+    pair.a = await startTestServer({ env });
+    pair.b = await startTestServer({ db: pair.a.db, env });
+  });
+  afterAll(async () => {
+    await pair.b?.stop();
+    await pair.a?.stop();
+  });
+  return pair;
+}
+
 export const DEMO_USERNAMES = ['admin', 'alice', 'bob', 'carol', 'dave', 'erin'] as const;
 
 /**
