@@ -19,6 +19,15 @@ function routeOf(req: RequestSeen): string {
 }
 
 
+/**
+ * What a log line shows of a request under `req`, whoever logs one: its method and path, nothing else. pino-http
+ * binds every request to a child logger under `req` (serialized at once, even when never written).
+ */
+export function loggedRequest(req: { method?: unknown; raw?: IncomingMessage } & Partial<IncomingMessage>): { method: string; path: string } {
+  const raw = (req.raw ?? req) as IncomingMessage;
+  return { method: String(raw.method ?? req.method ?? ''), path: loggedPath(raw) };
+}
+
 /** Health probes and scrapes every few seconds would drown the log: only their failures are written. */
 const QUIET = /^\/(health|metrics)(\/|\?|$)/;
 

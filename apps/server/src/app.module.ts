@@ -12,7 +12,7 @@ import { OrdersModule } from '@herald/orders';
 import { ApprovalsModule } from '@herald/approvals';
 import { HealthController } from './health/health.controller';
 import { MetaController } from './meta.controller';
-import { accessLogOptions } from './access-log';
+import { accessLogOptions, loggedRequest } from './access-log';
 import { MetricsModule } from './metrics/metrics.module';
 import { ENTITIES, MIGRATIONS } from './persistence';
 
@@ -30,9 +30,10 @@ export class AppModule {
             level: config.LOG_LEVEL,
             // One access line per answered request (route pattern, status, duration, user or key, request id).
             ...accessLogOptions(),
-            redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
-            // Errors are logged without a failed query's parameters or row values (password hashes leaked that way).
-            serializers: { err: safeError },
+            // A request is logged as its method and path only: never its headers (Authorization, X-Api-Key, cookies) nor
+            // its query string (an SSE ticket). Errors are logged without a failed query's parameters or row values
+            // (password hashes leaked that way). (Not pino's `redact`: it clones every request's bindings, 6% of a push.)
+            serializers: { err: safeError, req: loggedRequest },
             transport:
               process.stdout.isTTY && config.NODE_ENV !== 'production'
                 ? { target: 'pino-pretty', options: { singleLine: true, ignore: 'pid,hostname,req,res' } }
