@@ -14,8 +14,9 @@ const MESSAGES: Record<TextProblem, string> = {
   'lone-surrogate': 'must be valid Unicode text (it holds an unpaired surrogate, \\ud800-\\udfff)',
 };
 /** How a path shows a key: NUL and lone surrogates as the escapes a person would type, not invisible characters. */
+const UNSHOWABLE = new RegExp(`${NUL}|${LONE_SURROGATE.source}`, 'g');
 const shown = (key: string) =>
-  key.replace(new RegExp(`${NUL}|${LONE_SURROGATE.source}`, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  problemOf(key) ? key.replace(UNSHOWABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : key;
 
 /**
  * The path (`items.0.name`, `data.note`) of a string or object key in `value` that holds a NUL
