@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, PipeTransform, ValidationError, Valida
 import { getMetadataStorage, registerDecorator, ValidationOptions } from 'class-validator';
 import { isValidId, type FieldProblem, type ValidationRule } from '@herald/contracts';
 import { ID_RULE } from './ids';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 /** Rules whose first constraint is the number a person needs to know (at most 200 characters, at least 1 item). */
 const RULES_WITH_LIMIT = new Set(['maxLength', 'minLength', 'max', 'min', 'arrayMinSize', 'arrayMaxSize']);
@@ -58,6 +59,7 @@ function validationFailed(problems: FieldProblem[]): BadRequestException {
  * `message` for people, and `{code: 'validation_failed', field, rule, limit, errors}` for programs.
  */
 export function createValidationPipe(): ValidationPipe {
+  cacheValidationMetadata();
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
