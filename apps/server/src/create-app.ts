@@ -39,6 +39,9 @@ export async function createHeraldApp(config: HeraldConfig): Promise<NestExpress
   app.useBodyParser('json', jsonOptions);
   app.use(refuseNulCharacters);
   app.disable('x-powered-by');
+  // No ETag on API answers: Express hashed every JSON body (a SHA-1 per push answer) for caches that never see
+  // them (they are per user and change with every event). The web UI's files keep theirs from the static server.
+  app.set('etag', false);
   // With N trusted proxies, req.ip is the address N hops back in X-Forwarded-For (used by the login limits).
   app.set('trust proxy', config.TRUST_PROXY);
   app.useGlobalPipes(createValidationPipe());
