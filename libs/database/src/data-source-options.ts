@@ -1,4 +1,5 @@
 import type { DataSourceOptions, LogLevel, MixedList } from 'typeorm';
+import { NAMED_STATEMENTS_OPTION } from './named-statements';
 import { TypeOrmPinoLogger } from './typeorm-pino-logger';
 
 /** What TypeORM itself may log: its warnings and the migrations it runs, never queries. */
@@ -45,6 +46,9 @@ export function heraldDataSourceOptions(input: HeraldDataSourceInput): DataSourc
       // A database that cannot be reached is answered 503 within a few seconds, not after a long hang.
       connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
+      // Hot-path statements are prepared once per connection (named()); not on the embedded database, whose
+      // one backend serves every socket client of pglite-socket.
+      [NAMED_STATEMENTS_OPTION]: !input.embedded,
     },
   };
 }

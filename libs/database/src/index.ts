@@ -6,3 +6,4 @@ export * from './redis-connection';
 export * from './reachable';
 export * from './advisory-locks';
 export * from './log-serializers';
+export * from './named-statements';

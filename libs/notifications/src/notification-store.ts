@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Notification } from '@herald/contracts';
-import { ADVISORY_LOCKS } from '@herald/database';
+import { ADVISORY_LOCKS, named } from '@herald/database';
 import { NOTIFICATIONS_CHANNEL, Signals } from './signals';
 
 /** Serialises every writer of notifications, so ids become visible in the order they grow (invariant 2). */
@@ -136,11 +136,11 @@ export class NotificationStore {
     // One round trip: the settings are made in the subquery, which PostgreSQL evaluates before the outer row asks for
     // the lock, so lock_timeout bounds this very wait (test/writer-lock.e2e-spec.ts holds the lock to prove it).
     const [{ revoked }]: Array<{ revoked: string[] | null }> = await manager.query(
-      `SELECT pg_advisory_xact_lock($4), s.revoked FROM (
+      named(manager, `SELECT pg_advisory_xact_lock($4), s.revoked FROM (
          SELECT set_config('lock_timeout', $1, true) AS lt, set_config('statement_timeout', $2, true) AS st,
                 set_config('idle_in_transaction_session_timeout', $3, true) AS it,
                 ${apiKeyIds.length ? `(SELECT array_agg(id::text) FROM api_keys WHERE id = ANY($5::bigint[]) AND revoked_at IS NOT NULL)` : 'NULL::text[]'} AS revoked
-         OFFSET 0) s`,
+         OFFSET 0) s`),
       [`${WRITER_LOCK_TIMEOUT_MS}ms`, `${WRITER_STATEMENT_TIMEOUT_MS}ms`, `${WRITER_IDLE_TIMEOUT_MS}ms`, NOTIFICATION_WRITER_LOCK, ...(apiKeyIds.length ? [apiKeyIds] : [])],
     );
     return new Set(revoked ?? []);
@@ -164,7 +164,7 @@ export class NotificationStore {
     const anyReadBy = rows.some((n) => n.readBy?.length);
     const notify = options.notify ? `, pg_notify('${NOTIFICATIONS_CHANNEL}', $13)` : '';
     const [{ ids }]: Array<{ ids: string[] }> = await manager.query(
-      `WITH a AS MATERIALIZED (
+      named(manager, `WITH a AS MATERIALIZED (
          SELECT array_agg(nextval('notifications_id_seq') ORDER BY g) AS ids FROM generate_series(1, $12::int) g
        ), src AS (
          SELECT a.ids[s.ord] AS id, s.* FROM a,
@@ -185,7 +185,7 @@ export class NotificationStore {
          INSERT INTO notification_reads (user_id, notification_id, read_at)
          SELECT u, n.id, n.created_at FROM n, unnest(n.read_by) u
        )` : ''}
-       SELECT (SELECT ids::text[] FROM a) AS ids, (SELECT count(*) FROM n) AS written${notify}`,
+       SELECT (SELECT ids::text[] FROM a) AS ids, (SELECT count(*) FROM n) AS written${notify}`),
       [
         rows.map((n) => n.type),
         rows.map((n) => n.title),
@@ -222,7 +222,7 @@ export class NotificationStore {
    */
   async after(cursor: string, limit: number): Promise<StoredNotification[]> {
     const rows: Row[] = await this.db.query(
-      `WITH n AS (
+      named(this.db, `WITH n AS (
          SELECT id, type, title, body, data, source, created_at, actor_id, read_by
            FROM notifications WHERE id > $1 ORDER BY id LIMIT $2
        ), r AS (
@@ -230,7 +230,7 @@ export class NotificationStore {
           WHERE notification_id > $1 AND notification_id <= (SELECT max(id) FROM n)
           GROUP BY notification_id
        )
-       SELECT n.*, coalesce(r.rooms, '{}') AS rooms FROM n LEFT JOIN r ON r.notification_id = n.id ORDER BY n.id`,
+       SELECT n.*, coalesce(r.rooms, '{}') AS rooms FROM n LEFT JOIN r ON r.notification_id = n.id ORDER BY n.id`),
       [cursor, limit],
     );
     return rows.map(toStored);
@@ -244,16 +244,16 @@ export class NotificationStore {
   async visibleIds(rooms: readonly string[], direction: 'ASC' | 'DESC', bound: string, limit: number, extra = '', extraParams: unknown[] = []): Promise<string[]> {
     if (!rooms.length) return [];
     const sql = visibleIdsSql(rooms.length, 3 + extraParams.length, direction, '$1', '$2', extra);
-    const rows: Array<{ notification_id: string }> = await this.db.query(sql, [bound, limit, ...extraParams, ...rooms]);
+    const rows: Array<{ notification_id: string }> = await this.db.query(named(this.db, sql), [bound, limit, ...extraParams, ...rooms]);
     return rows.map((r) => String(r.notification_id));
   }
 
   async byIds(ids: readonly string[], direction: 'ASC' | 'DESC'): Promise<StoredNotification[]> {
     if (!ids.length) return [];
     const rows: Row[] = await this.db.query(
-      `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at, n.actor_id, n.read_by, n.version, n.updated_at,
+      named(this.db, `SELECT n.id, n.type, n.title, n.body, n.data, n.source, n.created_at, n.actor_id, n.read_by, n.version, n.updated_at,
               (SELECT array_agg(room ORDER BY room) FROM notification_rooms r WHERE r.notification_id = n.id) AS rooms
-         FROM notifications n WHERE n.id = ANY($1::bigint[]) ORDER BY n.id ${direction}`,
+         FROM notifications n WHERE n.id = ANY($1::bigint[]) ORDER BY n.id ${direction}`),
       [ids],
     );
     return rows.map(toStored);

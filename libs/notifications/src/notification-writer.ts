@@ -2,6 +2,7 @@ import { ConflictException, HttpException, HttpStatus, Inject, Injectable, Logge
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
+import { named } from '@herald/database';
 import { NewNotification, NotificationStore } from './notification-store';
 import { Signals } from './signals';
 
@@ -146,8 +147,8 @@ export class NotificationWriter {
         const keyed = created.filter((c) => items[c.index].idempotency);
         if (keyed.length) {
           await manager.query(
-            `INSERT INTO push_requests (api_key_id, idempotency_key, request_hash, response)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[])`,
+            named(manager, `INSERT INTO push_requests (api_key_id, idempotency_key, request_hash, response)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[])`),
             [
               keyed.map((c) => items[c.index].idempotency!.apiKeyId),
               keyed.map((c) => items[c.index].idempotency!.key),
@@ -182,9 +183,9 @@ export class NotificationWriter {
     const previous = new Map<string, { hash: string; answer: object }>();
     if (keyed.length) {
       const rows: Array<{ api_key_id: string; idempotency_key: string; request_hash: string; response: object }> = await manager.query(
-        `SELECT p.api_key_id::text AS api_key_id, p.idempotency_key, p.request_hash, p.response
+        named(manager, `SELECT p.api_key_id::text AS api_key_id, p.idempotency_key, p.request_hash, p.response
            FROM push_requests p JOIN unnest($1::bigint[], $2::text[]) AS k(api_key_id, idempotency_key)
-             ON p.api_key_id = k.api_key_id AND p.idempotency_key = k.idempotency_key`,
+             ON p.api_key_id = k.api_key_id AND p.idempotency_key = k.idempotency_key`),
         [keyed.map((i) => i.idempotency!.apiKeyId), keyed.map((i) => i.idempotency!.key)],
       );
       for (const r of rows) previous.set(`${r.api_key_id}\u0000${r.idempotency_key}`, { hash: r.request_hash, answer: r.response });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PreferencesService } from '../preferences/preferences.service';
+import { named } from '@herald/database';
 
 export interface FallbackRequest {
   after: number;
@@ -38,7 +39,7 @@ export class FallbackPlanner {
     let fallback = options.fallback;
     if (!fallback) {
       const [row]: Array<{ after_seconds: number; channels: string[] }> = await manager.query(
-        `SELECT after_seconds, channels FROM fallback_defaults WHERE type = $1`,
+        named(manager, `SELECT after_seconds, channels FROM fallback_defaults WHERE type = $1`),
         [type],
       );
       if (row) fallback = { after: row.after_seconds, channels: row.channels };

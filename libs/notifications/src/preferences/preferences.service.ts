@@ -5,6 +5,7 @@ import { Rooms } from '@herald/contracts';
 import { fieldError } from '@herald/common';
 import { recipientsQuery } from '../rooms';
 import { mutePatternsOf, type Preferences, type PreferencesDto } from './preferences.dto';
+import { named } from '@herald/database';
 
 /** At most this many muting recipients are written as read with one notification (its read_by array and read rows). */
 export const MAX_MUTED_AT_WRITE = 10_000;
@@ -60,9 +61,12 @@ export class PreferencesService {
       : `(u.id = ANY($3::bigint[]) OR u.roles && $4::text[])`;
     const params = rooms.includes(Rooms.all) ? [] : audience.params;
     const rows: Array<{ id: string }> = await manager.query(
-      `SELECT u.id::text FROM user_preferences p JOIN users u ON u.id = p.user_id
-        WHERE p.muted && $1::text[] AND NOT u.disabled AND ${inRooms}
-        ORDER BY u.id LIMIT $2`,
+      named(
+        manager,
+        `SELECT u.id::text FROM user_preferences p JOIN users u ON u.id = p.user_id
+          WHERE p.muted && $1::text[] AND NOT u.disabled AND ${inRooms}
+          ORDER BY u.id LIMIT $2`,
+      ),
       [mutePatternsOf(type), MAX_MUTED_AT_WRITE, ...params],
     );
     return rows.map((r) => r.id);

@@ -11,6 +11,7 @@ import { recipientsQuery } from '../rooms';
 import { type ApiKeyCaller, ApiKeysService } from './api-keys.service';
 import { OnlineUsers } from './online-users';
 import { MAX_PUSH_DATA_BYTES, PushDto } from './push.dto';
+import { named } from '@herald/database';
 
 /** Canonical JSON (sorted keys), so the same request hashes the same whatever the key order. */
 function canonical(value: unknown): string {
@@ -168,7 +169,7 @@ export class PushService {
       const result = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
         this.lookup = undefined;
         const rows: Array<{ id: string; disabled: boolean }> = await this.db.query(
-          `SELECT id::text AS id, disabled FROM users WHERE id = ANY($1::bigint[])`,
+          named(this.db, `SELECT id::text AS id, disabled FROM users WHERE id = ANY($1::bigint[])`),
           [[...pending]],
         );
         return new Map(rows.map((r) => [r.id, r.disabled]));
