@@ -1,6 +1,7 @@
 import { startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';
 import { connectSocket, sleep } from './support/sockets';
+import { until } from './support/wait';
 
 /** Issue 4: order events, approval events and push notifications arrive interleaved in one ordered stream. */
 describe('one feed', () => {
@@ -23,7 +24,11 @@ describe('one feed', () => {
     let admin = await connectSocket(server.url, { token: users.admin.accessToken });
     const received = [];
 
+    // Domain events become notifications when the dispatcher writes them, after the call has answered; a push is
+    // written by its own call. The test waits for each event's notification before the next push, so the commit
+    // order it expects is the order of the calls (without the waits, a fast push may commit first, as designed).
     const order = await call('alice', 'POST', '/api/orders', { customer: 'Feed Ltd', items: [{ sku: 'A-1', name: 'Widget', qty: 2, unitPrice: '9.95' }] });
+    await admin.waitFor(() => admin.received.length === 1, 10_000, 'order.created');
     await push({ to: { all: true }, type: 'system.notice', title: 'Notice 1' });
     const approval = await call('dave', 'POST', '/api/approvals', { kind: 'expense', title: 'Taxi', amount: '42.00', approverIds: [users.carol.user.id] });
     await call('erin', 'POST', `/api/orders/${order.id}/transition`, { to: 'paid', version: order.version });
@@ -34,6 +39,10 @@ describe('one feed', () => {
 
     // While the admin is away:
     await call('carol', 'POST', `/api/approvals/${approval.id}/decision`, { decision: 'approve', comment: 'ok', version: approval.version });
+    await until(async () => {
+      const inbox = (await call('admin', 'GET', `/api/notifications?after=${lastSeenId}`)) as { items: Array<{ type: string }> };
+      return inbox.items.some((n) => n.type === 'approval.approved');
+    }, 'approval.approved written by the dispatcher');
     await push({ to: { rooms: ['role:admin'] }, type: 'system.notice', title: 'Notice 2' });
 
     admin = await connectSocket(server.url, { token: users.admin.accessToken, lastSeenId });
