@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PreferencesService } from '../preferences/preferences.service';
+import { mutedRecipientsQuery, PreferencesService } from '../preferences/preferences.service';
 import { named } from '@herald/database';
 
 export interface FallbackRequest {
@@ -34,9 +34,25 @@ export class FallbackPlanner {
 
   async plan(manager: EntityManager, type: string, rooms: readonly string[], options: DeliveryOptions = {}): Promise<DeliveryPlan> {
     const critical = options.critical === true;
-    // A critical notice ignores mutes: nobody gets it already read because of them.
-    const readBy = critical ? [] : await this.preferences.mutedRecipients(manager, type, rooms);
+    let readBy: string[] = [];
     let fallback = options.fallback;
+    if (!critical && !fallback) {
+      // The common case, one round trip: who muted the type, and the type's default fallback.
+      const muted = mutedRecipientsQuery(type, rooms);
+      const [row]: Array<{ muted: string[]; after_seconds: number | null; channels: string[] | null }> = await manager.query(
+        named(
+          manager,
+          `SELECT ARRAY(${muted.sql}) AS muted, d.after_seconds, d.channels
+             FROM (VALUES (1)) one LEFT JOIN fallback_defaults d ON d.type = $${muted.params.length + 1}`,
+        ),
+        [...muted.params, type],
+      );
+      readBy = row.muted;
+      if (row.after_seconds !== null && row.channels) fallback = { after: row.after_seconds, channels: row.channels };
+      return { readBy, fallback: fallback && { ...fallback, critical } };
+    }
+    // A critical notice ignores mutes: nobody gets it already read because of them.
+    if (!critical) readBy = await this.preferences.mutedRecipients(manager, type, rooms);
     if (!fallback) {
       const [row]: Array<{ after_seconds: number; channels: string[] }> = await manager.query(
         named(manager, `SELECT after_seconds, channels FROM fallback_defaults WHERE type = $1`),

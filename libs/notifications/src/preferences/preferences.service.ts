@@ -55,20 +55,20 @@ export class PreferencesService {
    * who is in the rooms; the cost follows the number of users who muted it, capped at MAX_MUTED_AT_WRITE.
    */
   async mutedRecipients(manager: EntityManager, type: string, rooms: readonly string[]): Promise<string[]> {
-    const audience = recipientsQuery(rooms);
-    const inRooms = rooms.includes(Rooms.all)
-      ? 'TRUE'
-      : `(u.id = ANY($3::bigint[]) OR u.roles && $4::text[])`;
-    const params = rooms.includes(Rooms.all) ? [] : audience.params;
-    const rows: Array<{ id: string }> = await manager.query(
-      named(
-        manager,
-        `SELECT u.id::text FROM user_preferences p JOIN users u ON u.id = p.user_id
-          WHERE p.muted && $1::text[] AND NOT u.disabled AND ${inRooms}
-          ORDER BY u.id LIMIT $2`,
-      ),
-      [mutePatternsOf(type), MAX_MUTED_AT_WRITE, ...params],
-    );
+    const muted = mutedRecipientsQuery(type, rooms);
+    const rows: Array<{ id: string }> = await manager.query(named(manager, muted.sql), muted.params);
     return rows.map((r) => r.id);
   }
+}
+
+/** The query of mutedRecipients(), with its parameters from $1, for a caller that runs it inside another statement. */
+export function mutedRecipientsQuery(type: string, rooms: readonly string[]): { sql: string; params: unknown[] } {
+  const all = rooms.includes(Rooms.all);
+  const inRooms = all ? 'TRUE' : `(u.id = ANY($3::bigint[]) OR u.roles && $4::text[])`;
+  return {
+    sql: `SELECT u.id::text FROM user_preferences p JOIN users u ON u.id = p.user_id
+           WHERE p.muted && $1::text[] AND NOT u.disabled AND ${inRooms}
+           ORDER BY u.id LIMIT $2`,
+    params: [mutePatternsOf(type), MAX_MUTED_AT_WRITE, ...(all ? [] : recipientsQuery(rooms).params)],
+  };
 }

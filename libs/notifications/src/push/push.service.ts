@@ -105,8 +105,11 @@ export class PushService {
       for (const id of req.to.userIds ?? []) asked.add(id);
       for (const r of req.to.rooms ?? []) if (r.startsWith('user:')) asked.add(r.slice('user:'.length));
     }
-    const known: KnownUsers = asked.size ? await this.lookupUsers(asked) : new Map();
-    const shared = reqs.length > 1 ? await this.sharedPlans(reqs) : new Map<number, DeliveryPlan>();
+    // The user lookup and the shared plans do not depend on each other: both round trips at once.
+    const [known, shared] = await Promise.all([
+      asked.size ? this.lookupUsers(asked) : Promise.resolve<KnownUsers>(new Map()),
+      reqs.length > 1 ? this.sharedPlans(reqs) : Promise.resolve(new Map<number, DeliveryPlan>()),
+    ]);
     const results: Array<WriteItem<PushResponse> | HttpException> = new Array(reqs.length);
     let next = 0;
     const work = async () => {
