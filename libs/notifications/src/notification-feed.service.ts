@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import type { Notification, ServerToClientEvents } from '@herald/contracts';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
-import { NotificationStore, StoredNotification, toNotification } from './notification-store';
+import { NotificationStore, roomAsSeenBy, StoredNotification, toNotification } from './notification-store';
 import { NotificationMetrics } from './notification-metrics';
 import { DeliveryMarks } from './follow-up/delivery-marks.service';
 import { Signals } from './signals';
@@ -261,14 +261,20 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   private offer(n: StoredNotification): void {
     if (this.recalled.has(n.id)) return;
     const id = BigInt(n.id);
+    const several = n.rooms.length > 1;
     const seen = new Set<Subscription>();
-    let live = false;
+    let live = 0;
+    // Readers who see it in the same room and unread get the very same object: one allocation per room, not per
+    // reader, and the socket gateway sends one broadcast per object (a 1,000-reader room made 1,000 copies).
+    const unreadCopies = new Map<string, Notification>();
     for (const room of n.rooms) {
       const set = this.byRoom.get(room);
       if (!set) continue;
       for (const s of set) {
-        if (seen.has(s)) continue; // a reader in several addressed rooms gets it once
-        seen.add(s);
+        if (several) {
+          if (seen.has(s)) continue; // a reader in several addressed rooms gets it once
+          seen.add(s);
+        }
         if (s.closed || id <= s.cursor) continue;
         if (!s.live) {
           if (s.pending && s.pending.push(n) > MAX_PENDING_PER_READER) s.pending = null;
@@ -276,15 +282,24 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
         }
         s.cursor = id;
         try {
-          s.sub.deliver(toNotification(n, s.sub), 'live');
+          let copy: Notification;
+          if (n.readBy.length && n.readBy.includes(s.sub.userId)) copy = toNotification(n, s.sub);
+          else {
+            const seenIn = roomAsSeenBy(n, s.sub);
+            copy = unreadCopies.get(seenIn) ?? toNotification(n, s.sub);
+            unreadCopies.set(seenIn, copy);
+          }
+          s.sub.deliver(copy, 'live');
           this.marks.delivered(s.sub, id);
-          this.metrics.delivered?.inc({ mode: 'live' });
-          live = true;
+          live++;
         } catch (err) {
           this.log.warn({ err, userId: s.sub.userId }, 'delivery to a reader failed');
         }
       }
     }
-    if (live) this.metrics.observeLatency(n.createdAt); // once per notification, however many readers
+    if (live) {
+      this.metrics.delivered?.inc({ mode: 'live' }, live);
+      this.metrics.observeLatency(n.createdAt); // once per notification, however many readers
+    }
   }
 }

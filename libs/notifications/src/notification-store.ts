@@ -92,8 +92,13 @@ export interface NotificationReader {
  * The shape a reader gets: `room` is the first of its rooms that the reader belongs to; `readAt` is the
  * given read time, or the creation time for a reader who got it already read (its actor, a muted type).
  */
+/** The room a reader sees a notification in: the first of the reader's rooms it is addressed to. */
+export function roomAsSeenBy(n: StoredNotification, reader: NotificationReader): string {
+  return reader.rooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
+}
+
 export function toNotification(n: StoredNotification, reader: NotificationReader, readAt: string | null = null): Notification {
-  const room = reader.rooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
+  const room = roomAsSeenBy(n, reader);
   const read = readAt ?? (n.readBy.includes(reader.userId) ? n.createdAt : null);
   return {
     id: n.id, type: n.type, title: n.title, body: n.body, data: n.data, room, source: n.source, createdAt: n.createdAt, readAt: read,

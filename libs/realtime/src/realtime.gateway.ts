@@ -35,7 +35,7 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   private readonly sessions = new Map<string, LiveSession>();
   private unreadSub?: Subscription;
   private liveGroups: Array<{ n: Notification; socketIds: string[] }> = [];
-  private readonly liveIndex = new Map<string, { n: Notification; socketIds: string[] }>();
+  private readonly liveIndex = new Map<Notification, { n: Notification; socketIds: string[] }>();
 
   constructor(
     private readonly auth: AuthService,
@@ -164,13 +164,13 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * Groups keep their order, so every socket still sees notifications in id order.
    */
   private queueLive(socketId: string, n: Notification): void {
-    // Readers share one broadcast only when they are sent the very same object: the room and the read state (the
-    // actor's copy arrives read) are per reader.
-    const key = `${n.id}\u0000${n.room}\u0000${n.readAt ?? ''}`;
-    let group = this.liveIndex.get(key);
+    // Readers share one broadcast only when they are sent the very same object: the feed gives readers who see a
+    // notification alike (same room, same read state) one object, and a reader whose copy differs (the actor's
+    // arrives read) its own.
+    let group = this.liveIndex.get(n);
     if (!group) {
       group = { n, socketIds: [] };
-      this.liveIndex.set(key, group);
+      this.liveIndex.set(n, group);
       if (this.liveGroups.push(group) === 1) queueMicrotask(() => this.flushLive());
     }
     group.socketIds.push(socketId);
