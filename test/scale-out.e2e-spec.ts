@@ -62,6 +62,9 @@ describe('two instances behind any load balancer (Redis Streams adapter)', () =>
       await connectSocket(a.url, { token: bob.accessToken }),
     ];
     try {
+      // A push counts readers on the other instance from its copy of that instance's presence, which follows a
+      // connect within milliseconds (test/presence-replica.e2e-spec.ts): give it those before the count is checked.
+      await sleep(200);
       const res = await push({ to: { rooms: ['orders'] }, type: 'test.scale', title: 'both instances' });
       expect(res.body).toMatchObject({ recipients: 4, online: 2 });
       for (const s of sockets) await s.waitFor(() => s.received.length === 1);

@@ -14,6 +14,25 @@ export interface SocketData {
 export interface InterServerEvents {
   /** "Which of your live readers are in these rooms?": each instance answers with user ids. */
   'herald:presence': (rooms: string[], reply: (userIds: string[]) => void) => void;
+  /** An instance's presence changes (users now online with their rooms, users gone), numbered; or, with none, a heartbeat. */
+  'herald:presence-delta': (message: PresenceDelta) => void;
+  /** An instance's whole presence, answering a resync (or saying goodbye, empty, when it stops). */
+  'herald:presence-full': (message: PresenceFull) => void;
+  /** "Send me your whole presence" to one instance, or '*' for all. */
+  'herald:presence-resync': (message: { from: string; target: string }) => void;
+}
+
+export interface PresenceDelta {
+  from: string;
+  seq: number;
+  set: Array<[userId: string, rooms: string[]]>;
+  unset: string[];
+}
+
+export interface PresenceFull {
+  from: string;
+  seq: number;
+  users: Array<[userId: string, rooms: string[]]>;
 }
 
 /** Herald's Socket.IO server and sockets, typed by the contracts' event maps: an undeclared event or a wrong payload fails to compile. */

@@ -41,6 +41,8 @@ interface UserRow {
 export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(LiveSessions.name);
   private readonly byUser = new Map<string, Set<LiveSession>>();
+  /** Called after a reader opens, closes or changes rooms (the replicated presence of other instances follows it). */
+  private readonly changeListeners = new Set<(userId: string) => void>();
   private subs: Subscription[] = [];
   private resyncTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -88,7 +90,10 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
       {
         attach: (sub: FeedSubscriber, lastSeenId: string | undefined, pace: () => Promise<void>): Promise<AttachResult> =>
           this.feed.attach(sub, lastSeenId, { pace }),
-        updateRooms: (sub, rooms) => this.feed.updateRooms(sub, rooms),
+        updateRooms: (sub, rooms) => {
+          this.feed.updateRooms(sub, rooms);
+          this.changed(sub.userId);
+        },
         detach: (sub) => this.feed.detach(sub),
         released: (s) => this.remove(s),
       },
@@ -98,7 +103,32 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
     let set = this.byUser.get(user.id);
     if (!set) this.byUser.set(user.id, (set = new Set()));
     set.add(session);
+    this.changed(user.id);
     return session;
+  }
+
+  /** Registers `listener` for reader changes (open, close, rooms) by user id; returns what unregisters it. */
+  onChange(listener: (userId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** The union of the rooms of this user's live readers here, sorted; undefined when the user has none. */
+  localRoomsOf(userId: string): string[] | undefined {
+    const set = this.byUser.get(userId);
+    if (!set) return undefined;
+    const rooms = new Set<string>();
+    for (const session of set) for (const r of session.rooms) rooms.add(r);
+    return [...rooms].sort();
+  }
+
+  /** Every user with a live reader here. */
+  localUsers(): string[] {
+    return [...this.byUser.keys()];
+  }
+
+  private changed(userId: string): void {
+    for (const listener of this.changeListeners) listener(userId);
   }
 
   /** Users with a live reader here in any of `rooms` (sockets and SSE streams alike). */
@@ -207,5 +237,6 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
     const set = this.byUser.get(session.userId);
     set?.delete(session);
     if (set && !set.size) this.byUser.delete(session.userId);
+    this.changed(session.userId);
   }
 }

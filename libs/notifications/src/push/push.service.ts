@@ -212,7 +212,7 @@ export class PushService {
       const count = recipientsQuery(rooms);
       [{ n: recipients }] = await this.db.query(count.sql, count.params);
     }
-    const online = this.online ? (await this.online.onlineUserIds(rooms)).size : 0;
+    const online = this.online ? (await this.online.knownOnlineUserIds(rooms)).size : 0;
 
     return {
       notification: { type: req.type, title: req.title, body: req.body ?? '', data, source: `push:${caller.name}`, apiKeyId: caller.id, rooms, readBy: plan.readBy },
