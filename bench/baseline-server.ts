@@ -2,7 +2,8 @@
  * The baseline: a bare Socket.IO 4.8 server with nothing of Herald in it, to show what Socket.IO
  * itself costs on this machine. A socket's handshake names a user (`auth.userId`); it joins
  * `user:<id>` and `orders`. `POST /emit {room, event, payload}` emits to that room and answers 202.
- * Prints one JSON line `{"port": n}` once listening; exits when its parent goes away.
+ * Prints one JSON line `{"port": n}` once listening; exits when its parent goes away. Started with
+ * --expose-gc, it runs a full garbage collection when the bench asks (`{type: 'bench:gc'}` over IPC).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -92,3 +93,11 @@ const stop = () => {
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 process.on('disconnect', stop);
+
+// The same full collection on request as herald-child.ts, for memory readings taken in the same state.
+process.on('message', (message: { type?: unknown } | null) => {
+  if (message?.type !== 'bench:gc') return;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  process.send?.({ type: 'bench:gc-done', ok: gc !== undefined });
+});

@@ -4,7 +4,7 @@
  * with an IPC channel; it exits by itself when the runner goes away.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { BenchData, FromWorker, SocketSpec, SystemName, ToWorker } from './protocol';
+import type { BenchData, FromWorker, ReplayReport, SocketSpec, SystemName, ToWorker } from './protocol';
 import { wallClock } from './protocol';
 
 /** A growable column of numbers: deliveries are recorded without allocating per message. */
@@ -114,6 +114,51 @@ function collect(): void {
   });
 }
 
+/**
+ * One socket with a cursor: times its handshake and its replay (every `notification` until
+ * `replay:done`), records the ids it got in arrival order, then closes. It is not one of the
+ * scenario's sockets: what it gets is not counted as the scenario's deliveries.
+ */
+function replay(url: string, auth: Record<string, string>, timeoutMs: number): void {
+  const cpu0 = process.cpuUsage();
+  const ids = new Column(new Float64Array(1 << 16));
+  const report: Omit<ReplayReport, 'ids' | 'cpuMs'> = {
+    type: 'replayed',
+    startedAt: wallClock(),
+    connectedAt: 0,
+    firstNotificationAt: 0,
+    lastNotificationAt: 0,
+    replayDoneAt: 0,
+    replayDone: null,
+  };
+  let finished = false;
+  const finish = (error?: string) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    socket.close();
+    const cpu = process.cpuUsage(cpu0);
+    send({ ...report, ids: ids.take(), cpuMs: (cpu.user + cpu.system) / 1000, ...(error ? { error } : {}) });
+  };
+  const socket = io(url, { auth, transports: ['websocket'], reconnection: false, forceNew: true, timeout: timeoutMs });
+  const timer = setTimeout(() => finish(`no replay:done within ${timeoutMs / 1000} s`), timeoutMs);
+  socket.on('notification', (payload: { id?: unknown } | null) => {
+    const now = wallClock();
+    if (!report.firstNotificationAt) report.firstNotificationAt = now;
+    report.lastNotificationAt = now;
+    ids.push(Number(payload?.id));
+  });
+  socket.on('replay:done', (payload: ReplayReport['replayDone']) => {
+    report.replayDoneAt = wallClock();
+    report.replayDone = payload;
+    finish();
+  });
+  socket.once('connect', () => (report.connectedAt = wallClock()));
+  socket.on('session:closed', (payload: { reason?: string; message?: string } | null) => finish(`the server closed the session: ${payload?.reason} (${payload?.message})`));
+  socket.on('disconnect', (reason) => finish(`disconnected before replay:done (${reason})`));
+  socket.once('connect_error', (err: Error & { data?: { code?: string } }) => finish(`connect_error: ${err.data?.code ? `${err.message} (${err.data.code})` : err.message}`));
+}
+
 function disconnect(system: SystemName): void {
   for (const socket of sockets.get(system) ?? []) socket.disconnect();
   sockets.delete(system);
@@ -136,6 +181,9 @@ process.on('message', (message: ToWorker) => {
       break;
     case 'disconnect':
       disconnect(message.system);
+      break;
+    case 'replay':
+      replay(message.url, message.auth, message.timeoutMs);
       break;
   }
 });

@@ -1,6 +1,13 @@
 /** The bench's settings: defaults sized for the 2-core machine, each overridable by a BENCH_* variable. */
 
 export interface BenchConfig {
+  /**
+   * Sockets per system in the 1,000-socket scenarios, where Herald's and the baseline's sockets are
+   * connected at the same time: one client process then holds 2 x sockets / BENCH_WORKERS of them,
+   * so with BENCH_WORKERS=1 the cap of 9,000 keeps it (18,000 sockets) under this machine's open-file
+   * limit of 20,000 (ulimit -n) and the 2 x 9,000 loopback connections within the 28,232 ephemeral ports.
+   * The 10,000-socket scenarios use largeSockets instead and connect one system at a time.
+   */
   sockets: number;
   fanoutEvents: number;
   fanoutRate: number;
@@ -19,6 +26,25 @@ export interface BenchConfig {
   history: number;
   /** Ids the EXPLAINed reader missed (replay from there; count unread since there). */
   backlog: number;
+  /** Sockets (and users) of fan-out-10k and memory-10k, connected to one system at a time. */
+  largeSockets: number;
+  /** Events of fan-out-10k, sent at largeFanoutRate per second. */
+  largeFanoutEvents: number;
+  largeFanoutRate: number;
+  /** memory-10k: how long to let the process settle after the broadcast before the memory reading. */
+  memorySettleMs: number;
+  /** replay: notifications the offline user misses (written with POST /api/push/batch in calls of batchSize). */
+  replayBacklog: number;
+  /**
+   * replay: unicast pushes to the other sockets at replayLiveRate per second, from replayDelayMs before
+   * the replaying socket connects until 1 s after its replay ended: at most this many.
+   */
+  replayLiveEvents: number;
+  replayLiveRate: number;
+  /** replay: how long the live pushes run before the replaying socket connects. */
+  replayDelayMs: number;
+  /** two-instances: unicast pushes at max rate, half to each instance. */
+  twoInstanceEvents: number;
   scenarioTimeoutS: number;
   idleS: number;
   adminDatabaseUrl: string;
@@ -42,6 +68,7 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
   const unicastEvents = int(env, 'BENCH_UNICAST_EVENTS', 5000, 1, 1_000_000);
   const fanoutRate = int(env, 'BENCH_FANOUT_RATE', 20, 1, 10_000);
   const unicastRate = int(env, 'BENCH_UNICAST_RATE', 1000, 1, 100_000);
+  const replayLiveRate = int(env, 'BENCH_REPLAY_LIVE_RATE', 200, 1, 10_000);
   return {
     sockets: int(env, 'BENCH_SOCKETS', 1000, 1, 9000),
     fanoutEvents,
@@ -56,6 +83,15 @@ export function loadBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     roomUsers: int(env, 'BENCH_ROOM_USERS', 10_000, 1, 1_000_000),
     history: int(env, 'BENCH_HISTORY', 100_000, 0, 10_000_000),
     backlog: int(env, 'BENCH_BACKLOG', 10_000, 1, 10_000_000),
+    largeSockets: int(env, 'BENCH_LARGE_SOCKETS', 10_000, 1, 25_000),
+    largeFanoutEvents: int(env, 'BENCH_LARGE_FANOUT_EVENTS', 20, 1, 10_000),
+    largeFanoutRate: int(env, 'BENCH_LARGE_FANOUT_RATE', 2, 1, 1000),
+    memorySettleMs: int(env, 'BENCH_MEMORY_SETTLE_MS', 2000, 0, 60_000),
+    replayBacklog: int(env, 'BENCH_REPLAY_BACKLOG', 50_000, 1, 1_000_000),
+    replayLiveRate,
+    replayLiveEvents: int(env, 'BENCH_REPLAY_LIVE_EVENTS', replayLiveRate * 130, 1, 10_000_000),
+    replayDelayMs: int(env, 'BENCH_REPLAY_DELAY_MS', 2000, 0, 60_000),
+    twoInstanceEvents: int(env, 'BENCH_TWO_INSTANCE_EVENTS', unicastEvents, 2, 1_000_000),
     scenarioTimeoutS: int(env, 'BENCH_SCENARIO_TIMEOUT', 0, 0, 3600),
     idleS: int(env, 'BENCH_IDLE_TIMEOUT', 10, 1, 600),
     adminDatabaseUrl: env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',

@@ -2,7 +2,7 @@
  * Child processes of the bench: starting them, watching their memory and CPU through /proc, and
  * stopping every one of them on the way out, whatever the way out is.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -149,8 +149,14 @@ export function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
+let stoppingAll = false;
+
+/** True once stopAllChildren() began (Ctrl-C, an error, the end): work failing from then on is the clean-up, not a result. */
+export const stoppingEverything = (): boolean => stoppingAll;
+
 /** Stops every child still running: SIGTERM, then SIGKILL for those that did not exit in time. */
 export async function stopAllChildren(graceMs = 5000): Promise<void> {
+  stoppingAll = true;
   const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
   await Promise.all(
     running.map(
@@ -168,6 +174,86 @@ export async function stopAllChildren(graceMs = 5000): Promise<void> {
         }),
     ),
   );
+}
+
+/** Stops one child (SIGTERM, then SIGKILL after `graceMs`); resolves once it has exited. */
+export function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Asks a bench server child (herald-child.js, baseline-server.js, started with --expose-gc) for a full
+ * garbage collection, so two memory readings compare like with like. Resolves false when the child
+ * cannot (started without --expose-gc) or does not answer within `timeoutMs`.
+ */
+export function collectGarbage(child: ChildProcess, timeoutMs = 10_000): Promise<boolean> {
+  if (!child.connected) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if ((message as { type?: unknown } | null)?.type !== 'bench:gc-done') return;
+      finish((message as { ok?: unknown }).ok === true);
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(ok);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'bench:gc' });
+  });
+}
+
+/** The soft and hard limits of open files of this process (`ulimit -n`), from /proc/self/limits. */
+export function openFileLimits(): { soft: number; hard: number } {
+  const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  const value = (text: string | undefined) => (text === undefined || text === 'unlimited' ? Infinity : Number(text));
+  return { soft: value(line?.[1]), hard: value(line?.[2]) };
+}
+
+/**
+ * Makes sure this process (and so every child it starts afterwards, which inherits the limit) may
+ * open `needed` files. Node itself raises its soft limit to the hard one at start-up, so this mostly
+ * checks the hard limit; where the soft one is still too low it is raised with prlimit(1). Throws,
+ * saying what to do, when even the hard limit is too low (the server holding 10,000 sockets needs
+ * over 10,000 descriptors whatever the number of client processes).
+ */
+export function ensureOpenFiles(needed: number, why: string): void {
+  const { soft, hard } = openFileLimits();
+  if (soft >= needed) return;
+  if (hard < needed) {
+    throw new Error(
+      `${why} needs about ${needed.toLocaleString('en-US')} open files per process, but the hard limit (ulimit -Hn) is ${hard.toLocaleString('en-US')}: ` +
+        'raise it (e.g. `ulimit -Hn 65536; ulimit -n 65536` as root, or LimitNOFILE in a unit), or lower the socket counts (BENCH_LARGE_SOCKETS, BENCH_SOCKETS).',
+    );
+  }
+  const target = Number.isFinite(hard) ? hard : needed;
+  try {
+    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${target}:${Number.isFinite(hard) ? hard : 'unlimited'}`], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`${why} needs about ${needed} open files, the soft limit is ${soft} and raising it with prlimit failed (${(err as Error).message.split('\n')[0]}): run \`ulimit -n ${target}\` first.`);
+  }
+  const now = openFileLimits().soft;
+  if (now < needed) throw new Error(`${why} needs about ${needed} open files; prlimit left the soft limit at ${now}: run \`ulimit -n ${target}\` first.`);
+  console.log(`Raised this process's open-file soft limit from ${soft} to ${now} (hard limit ${hard}) for ${why}; the children inherit it.`);
+}
+
+/** How many ephemeral ports a client may use towards one server address (net.ipv4.ip_local_port_range). */
+export function ephemeralPorts(): number {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return high - low + 1;
+  } catch {
+    return Infinity;
+  }
 }
 
 /** Last resort on a synchronous exit path: no waiting, just SIGKILL. */

@@ -16,7 +16,9 @@ export type ToWorker =
   | { type: 'start'; scenario: string }
   | { type: 'progress' }
   | { type: 'collect' }
-  | { type: 'disconnect'; system: SystemName };
+  | { type: 'disconnect'; system: SystemName }
+  /** Opens one more socket with a cursor (`auth.lastSeenId`), takes its replay until `replay:done`, and closes it. */
+  | { type: 'replay'; url: string; auth: Record<string, string>; timeoutMs: number };
 
 export interface ConnectReport {
   type: 'connected';
@@ -49,7 +51,26 @@ export interface ResultsReport {
   cpuMs: number;
 }
 
-export type FromWorker = ConnectReport | ProgressReport | ResultsReport | { type: 'disconnected'; system: SystemName } | { type: 'ready' };
+/** What one replaying socket got: wall-clock times (0 for what did not happen) and every notification id, in arrival order. */
+export interface ReplayReport {
+  type: 'replayed';
+  /** Just before io() was called: the handshake is part of the replay's time. */
+  startedAt: number;
+  connectedAt: number;
+  /** The first and the last `notification` received. */
+  firstNotificationAt: number;
+  lastNotificationAt: number;
+  replayDoneAt: number;
+  replayDone: { count: number; lastId: string | null; position: string } | null;
+  /** Ids of every `notification` received (ids stay below 2^53 in a bench database). */
+  ids: Float64Array;
+  /** Why it stopped before `replay:done`: a connect error, a disconnect, or the time limit. */
+  error?: string;
+  /** CPU the worker used while it replayed (its other sockets included), in milliseconds. */
+  cpuMs: number;
+}
+
+export type FromWorker = ConnectReport | ProgressReport | ResultsReport | ReplayReport | { type: 'disconnected'; system: SystemName } | { type: 'ready' };
 
 /** What every bench notification carries in `data`. */
 export interface BenchData {

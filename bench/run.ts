@@ -1,32 +1,39 @@
 /**
  * `npm run bench`: Herald against a bare Socket.IO server, side by side on this machine.
  * Fan-out (every socket in one room, one event for all) and unicast (one event for one random
- * user), with the same sockets, rates and payload sizes; then the storage checks of explain.ts.
- * Every child process and the bench database are removed on the way out, also on errors and Ctrl-C.
+ * user), with the same sockets, rates and payload sizes; batch push; then issue 10's other
+ * scenarios: replay of 50,000 missed notifications under live traffic (replay.ts), fan-out and
+ * memory at 10,000 sockets (large-room.ts), two instances joined by Redis (two-instances.ts); then
+ * the storage checks of explain.ts.
+ * Every child process (servers, client workers, the private redis-server) and the bench database are
+ * removed on the way out, also on errors and Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadBenchConfig, scenarioTimeoutMs, seededRandom, type BenchConfig } from './config';
-import { createBenchDatabase, insertSalesUsers, mintAccessToken, type BenchDatabase, type BenchUser } from './database';
+import { baselineSpecs, connectSockets, databaseName, heraldSpecs, type BenchContext } from './context';
+import { createBenchDatabase, insertSalesUsers, type BenchDatabase, type BenchUser } from './database';
 import { explainQueries, showOneRowPerBroadcast, synthesizeHistory } from './explain';
-import { firstJsonLine, freePort, killAllChildrenNow, startChild, stopAllChildren, waitForHttp } from './processes';
-import type { BenchData, SocketSpec, SystemName } from './protocol';
-import { printResults, printTargets } from './report';
+import { FANOUT_10K, MEMORY_10K, runLargeRoom } from './large-room';
+import { ensureOpenFiles, ephemeralPorts, killAllChildrenNow, stopAllChildren, stopChild, stoppingEverything } from './processes';
+import type { BenchData, SystemName } from './protocol';
+import { REPLAY, runReplay } from './replay';
+import { printMemory, printResults, printTargets, type ExtraResults } from './report';
 import { closeHttp, postJson, runScenario, type ScenarioResult } from './scenario';
+import { startBaseline, startHerald, type RunningServer } from './servers';
+import { runTwoInstances, TWO_INSTANCES } from './two-instances';
 import { WorkerPool } from './workers';
 
 const REPO_ROOT = join(__dirname, '..', '..');
-const TOKEN_TTL_SECONDS = 2 * 3600;
 
-interface Servers {
-  heraldUrl: string;
-  heraldPid: number;
-  baselineUrl: string;
-  baselinePid: number;
-  jwtSecret: string;
-}
+/** Every scenario BENCH_SCENARIOS may name, in the order they run. */
+const SCENARIOS = ['fan-out', 'unicast-max', 'unicast-paced', 'batch', REPLAY, MEMORY_10K, FANOUT_10K, TWO_INSTANCES] as const;
+/** The scenarios on the 1,000-socket setup (BENCH_SOCKETS), with Herald's and the baseline's sockets connected at once. */
+const SMALL_ROOM = new Set<string>(['fan-out', 'unicast-max', 'unicast-paced', 'batch', REPLAY]);
+/** The small-room scenarios with a baseline run. */
+const WITH_BASELINE = new Set<string>(['fan-out', 'unicast-max', 'unicast-paced']);
 
 let db: BenchDatabase | undefined;
 let sql: Client | undefined;
@@ -39,35 +46,6 @@ function cleanup(): Promise<void> {
     await stopAllChildren();
     await db?.drop().catch((err: Error) => console.error(`Could not drop the bench database: ${err.message}`));
   })());
-}
-
-async function startServers(database: BenchDatabase): Promise<Servers> {
-  const jwtSecret = randomBytes(32).toString('base64url');
-  const port = await freePort();
-  // A clean environment: nothing from the caller's shell (REDIS_URL, DATABASE_URL...) leaks into the run.
-  const heraldEnv: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    // Production settings, except with the embedded database, which production mode refuses.
-    NODE_ENV: database.embedded ? 'development' : 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    JWT_SECRET: jwtSecret,
-    LOG_LEVEL: 'warn',
-    DEMO_SEED: 'true',
-    PUSH_RATE_PER_SECOND: '100000',
-    ...(database.embedded ? { BENCH_EMBEDDED_DATABASE_URL: database.url } : { DATABASE_URL: database.url }),
-  };
-  // BENCH_CPU_PROF_DIR: Herald writes a V8 CPU profile of the whole run there when it stops (open it in Chrome DevTools).
-  const profDir = process.env.BENCH_CPU_PROF_DIR;
-  const herald = startChild(join(__dirname, 'herald-child.js'), heraldEnv, 'herald', 'json', [], profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
-  const heraldUrl = `http://127.0.0.1:${port}`;
-  const baseline = startChild(join(__dirname, 'baseline-server.js'), { PATH: process.env.PATH, PORT: '0' }, 'baseline');
-  const [{ port: baselinePort }] = await Promise.all([
-    firstJsonLine<{ port: number }>(baseline, 'the baseline Socket.IO server', 30_000),
-    waitForHttp(`${heraldUrl}/health/ready`, herald, 90_000),
-  ]);
-  return { heraldUrl, heraldPid: herald.pid!, baselineUrl: `http://127.0.0.1:${baselinePort}`, baselinePid: baseline.pid!, jwtSecret };
 }
 
 async function createApiKey(heraldUrl: string): Promise<string> {
@@ -86,67 +64,139 @@ async function createApiKey(heraldUrl: string): Promise<string> {
   return String(created.key);
 }
 
-async function connectAll(workers: WorkerPool, system: SystemName, url: string, specs: SocketSpec[], config: BenchConfig): Promise<number[]> {
-  const reports = await workers.connect(system, url, specs, config.connectConcurrency, 20_000);
-  const indices = reports.flatMap((r) => r.indices).sort((a, b) => a - b);
-  const ms = Math.max(...reports.map((r) => r.ms));
-  const failed = reports.reduce((a, r) => a + r.failed, 0);
-  const errors = [...new Set(reports.flatMap((r) => r.errors))];
-  console.log(
-    `Connected ${indices.length.toLocaleString('en-US')}/${specs.length.toLocaleString('en-US')} sockets to ${system} in ${(ms / 1000).toFixed(1)} s` +
-      ` (${Math.round(indices.length / (ms / 1000))}/s)${failed ? `; ${failed} failed: ${errors.join('; ')}` : ''}`,
-  );
-  return indices;
+/** BENCH_SCENARIOS as a set (all when unset); unknown names are an error that lists the known ones. */
+function selectScenarios(): { only?: Set<string>; selected: (name: string) => boolean } {
+  const raw = process.env.BENCH_SCENARIOS;
+  if (!raw) return { selected: () => true };
+  const only = new Set(raw.split(',').map((x) => x.trim()).filter(Boolean));
+  const unknown = [...only].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`BENCH_SCENARIOS names unknown scenarios: ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}.`);
+  // The two-instance target compares with one instance's unicast-max of the same run.
+  if (only.has(TWO_INSTANCES) && !only.has('unicast-max')) {
+    only.add('unicast-max');
+    console.log(`BENCH_SCENARIOS: ${TWO_INSTANCES} is compared with the one-instance unicast-max of the same run, so unicast-max runs too.`);
+  }
+  return { only, selected: (name) => only.has(name) };
+}
+
+/** The open files and loopback ports the selected scenarios need, checked (and the soft limit raised) before anything starts. */
+function checkSocketLimits(config: BenchConfig, small: boolean, large: boolean): void {
+  const perWorker = (sockets: number, systems: number) => Math.ceil(sockets / config.workers) * systems;
+  // Client processes hold their share of the sockets (both systems at once in the small room), a server all of one system's.
+  const needed = Math.max(small ? perWorker(config.sockets, 2) : 0, small ? config.sockets : 0, large ? perWorker(config.largeSockets, 1) : 0, large ? config.largeSockets : 0) + 512;
+  ensureOpenFiles(needed, large ? `${config.largeSockets.toLocaleString('en-US')} sockets (BENCH_LARGE_SOCKETS)` : `${config.sockets} sockets per system (BENCH_SOCKETS)`);
+  const ports = ephemeralPorts();
+  const loopback = Math.max(small ? 2 * config.sockets : 0, large ? config.largeSockets : 0);
+  if (loopback + 1000 > ports) {
+    throw new Error(`${loopback.toLocaleString('en-US')} client sockets at once need more than the ${ports.toLocaleString('en-US')} ephemeral ports of net.ipv4.ip_local_port_range; lower BENCH_LARGE_SOCKETS / BENCH_SOCKETS.`);
+  }
 }
 
 async function main(): Promise<void> {
   const config = loadBenchConfig();
+  const { only, selected } = selectScenarios();
+  const small = SCENARIOS.some((s) => SMALL_ROOM.has(s) && selected(s));
+  const large = selected(MEMORY_10K) || selected(FANOUT_10K);
   console.log(
     `Herald bench, ${new Date().toISOString()}: ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ` +
       `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`,
   );
   console.log(
     `Settings: ${config.sockets} sockets over ${config.workers} client processes; fan-out ${config.fanoutEvents} events at ${config.fanoutRate}/s; ` +
-      `unicast ${config.unicastEvents} events at max rate, ${config.pacedEvents} at ${config.unicastRate}/s; batch ${config.batchEvents} in calls of ${config.batchSize} (BENCH_* variables change them)`,
+      `unicast ${config.unicastEvents} events at max rate, ${config.pacedEvents} at ${config.unicastRate}/s; batch ${config.batchEvents} in calls of ${config.batchSize}; ` +
+      `replay ${config.replayBacklog} missed, live pushes at ${config.replayLiveRate}/s meanwhile; ${config.largeSockets} sockets for ${MEMORY_10K} and ` +
+      `${FANOUT_10K} (${config.largeFanoutEvents} events at ${config.largeFanoutRate}/s); ${TWO_INSTANCES} ${config.twoInstanceEvents} pushes (BENCH_* variables change them)`,
   );
+  if (only) console.log(`Scenarios: ${SCENARIOS.filter(selected).join(', ')} (BENCH_SCENARIOS)`);
+  checkSocketLimits(config, small, large);
 
   db = await createBenchDatabase(config.adminDatabaseUrl, REPO_ROOT);
   console.log(db.embedded ? `PostgreSQL is not reachable at ${config.adminDatabaseUrl}: using the EMBEDDED database (PGlite); figures are not comparable with PostgreSQL runs.` : `Database: ${db.url} (PostgreSQL, dropped at the end)`);
-  const servers = await startServers(db);
-  console.log(`Herald (pid ${servers.heraldPid}) at ${servers.heraldUrl}; baseline Socket.IO (pid ${servers.baselinePid}) at ${servers.baselineUrl}`);
+  const jwtSecret = randomBytes(32).toString('base64url');
+  const [herald, baseline] = await Promise.all([startHerald(db, jwtSecret), startBaseline()]);
+  console.log(`Herald (pid ${herald.pid}) at ${herald.url}; baseline Socket.IO (pid ${baseline.pid}) at ${baseline.url}`);
 
   sql = new Client({ connectionString: db.url });
   await sql.connect();
-  const apiKey = await createApiKey(servers.heraldUrl);
+  const apiKey = await createApiKey(herald.url);
   const users: BenchUser[] = await insertSalesUsers(sql, 'bench', config.sockets);
   const workers = await WorkerPool.start(config.workers);
+  const ctx: BenchContext = { config, db, sql, apiKey, jwtSecret, users, workers };
 
-  const heraldSpecs = users.map((u, index) => ({ index, auth: { token: mintAccessToken(servers.jwtSecret, u, TOKEN_TTL_SECONDS) } }));
-  const baselineSpecs = users.map((u, index) => ({ index, auth: { userId: u.id } }));
+  const results: ScenarioResult[] = [];
+  const extra: ExtraResults = { memory: [], failures: [] };
+  if (small) results.push(...(await runSmallRoom(ctx, herald, baseline, selected, extra)));
+  // The one-instance servers are done: stopped, so that they take no CPU (their tail reads would count as the database's) from what follows.
+  await Promise.all([stopChild(herald.child), stopChild(baseline.child)]);
+
+  if (large) {
+    const outcome = await runLargeRoom(ctx, { memory: selected(MEMORY_10K), fanout: selected(FANOUT_10K) });
+    results.push(...outcome.results);
+    extra.memory.push(...outcome.memory);
+    extra.failures.push(...outcome.failures);
+  }
+  if (selected(TWO_INSTANCES)) {
+    try {
+      extra.twoInstances = await runTwoInstances(ctx);
+      results.push(extra.twoInstances.result);
+    } catch (err) {
+      if (stoppingEverything()) throw err;
+      console.error(`  ${TWO_INSTANCES} FAILED: ${(err as Error).message}`);
+      extra.failures.push({ scenario: TWO_INSTANCES, error: (err as Error).message });
+    }
+  }
+
+  printResults(results);
+  printMemory(extra.memory);
+  const verdicts = printTargets(results, extra);
+
+  const lost = results.reduce((a, r) => a + r.lost, 0);
+  const heraldUnicastLost = results.filter((r) => r.scenario.startsWith('unicast') && r.system === 'herald').reduce((a, r) => a + r.lost, 0);
+  if (heraldUnicastLost > 0 || verdicts.failed > 0 || extra.failures.length > 0) process.exitCode = 1;
+  if (only) {
+    console.log('\nBENCH_SCENARIOS is set: storage checks skipped.');
+    return;
+  }
+  // After every measurement, on a Herald of its own, so neither the 10,000-user room nor the synthetic history weighs on the figures above.
+  console.log('\nStorage checks:');
+  const storage = await startHerald(db, jwtSecret, { name: 'herald-storage' });
+  const oneRow = await showOneRowPerBroadcast(sql, storage.url, apiKey, config.roomUsers);
+  await stopChild(storage.child);
+  await synthesizeHistory(sql, config.history);
+  await explainQueries(sql, users[0].id, config.backlog);
+  if (!oneRow) process.exitCode = 1;
+  console.log(`\nDone: ${lost} deliveries lost in all; cleaning up.`);
+}
+
+/** fan-out, unicast-max, unicast-paced, batch and replay: BENCH_SOCKETS sockets on each system, both connected at once. */
+async function runSmallRoom(ctx: BenchContext, herald: RunningServer, baseline: RunningServer, selected: (name: string) => boolean, extra: ExtraResults): Promise<ScenarioResult[]> {
+  const { config, users, workers, apiKey } = ctx;
+  const needBaseline = [...WITH_BASELINE].some(selected);
   const connected: Record<SystemName, number[]> = {
-    herald: await connectAll(workers, 'herald', servers.heraldUrl, heraldSpecs, config),
-    baseline: await connectAll(workers, 'baseline', servers.baselineUrl, baselineSpecs, config),
+    herald: (await connectSockets(workers, 'herald', herald.url, heraldSpecs(ctx, users), config, 'herald', herald.pid)).indices,
+    baseline: needBaseline ? (await connectSockets(workers, 'baseline', baseline.url, baselineSpecs(users), config, 'baseline', baseline.pid)).indices : [],
   };
 
   // The same random recipients for both systems, among the sockets both have.
   const baselineHas = new Set(connected.baseline);
-  const inBoth = connected.herald.filter((i) => baselineHas.has(i));
-  if (!inBoth.length) throw new Error('No socket connected to both systems (see the connect errors above); nothing to measure.');
+  const inBoth = needBaseline ? connected.herald.filter((i) => baselineHas.has(i)) : connected.herald;
+  if (!inBoth.length) throw new Error(`No socket connected to ${needBaseline ? 'both systems' : 'Herald'} (see the connect errors above); nothing to measure.`);
   const random = seededRandom(config.seed);
   const unicastTargets = Array.from({ length: Math.max(config.unicastEvents, config.pacedEvents, config.batchEvents) }, () => inBoth[Math.floor(random() * inBoth.length)]);
 
   type Kind = 'fan-out' | 'unicast' | 'batch';
+  const url = (system: SystemName) => (system === 'herald' ? herald.url : baseline.url);
   const send = (system: SystemName, kind: Kind) => (seq: number, data: BenchData) => {
     const userId = kind !== 'fan-out' ? users[unicastTargets[seq % unicastTargets.length]].id : undefined;
     const type = kind === 'fan-out' ? 'bench.fanout' : 'bench.unicast';
     const title = `Bench ${kind} ${seq}`;
     if (system === 'herald') {
       const to = userId ? { userIds: [userId] } : { rooms: ['orders'] };
-      return postJson(`${servers.heraldUrl}/api/push`, { to, type, title, data }, { 'x-api-key': apiKey });
+      return postJson(`${herald.url}/api/push`, { to, type, title, data }, { 'x-api-key': apiKey });
     }
     const room = userId ? `user:${userId}` : 'orders';
     const payload = { id: String(seq + 1), type, title, body: '', data, room, source: 'push:bench', createdAt: new Date().toISOString(), readAt: null };
-    return postJson(`${servers.baselineUrl}/emit`, { room, event: 'notification', payload });
+    return postJson(`${url(system)}/emit`, { room, event: 'notification', payload });
   };
 
   /** Batch push: the first seq of each group of BATCH sends the whole group in one call; the others share its answer. */
@@ -166,7 +216,7 @@ async function main(): Promise<void> {
       }));
       call = new Promise<number[]>((resolve) => {
         let statuses: number[] = [];
-        void postJson(`${servers.heraldUrl}/api/push/batch`, { items }, { 'x-api-key': apiKey }, (text) => {
+        void postJson(`${herald.url}/api/push/batch`, { items }, { 'x-api-key': apiKey }, (text) => {
           const body = JSON.parse(text) as { items?: Array<{ error?: { statusCode: number } }> };
           statuses = (body.items ?? []).map((it) => it.error?.statusCode ?? 202);
         }).then((status) => resolve(status === 202 ? statuses : Array(count).fill(status)));
@@ -190,10 +240,8 @@ async function main(): Promise<void> {
     { scenario: 'unicast-paced', kind: 'unicast', systems: ['herald', 'baseline'], events: config.pacedEvents, rate: config.unicastRate },
     { scenario: 'batch', kind: 'batch', systems: ['herald'], events: config.batchEvents, rate: 1_000_000, maxInFlight: BATCH * 4 },
   ];
-  // BENCH_SCENARIOS=unicast-max,batch runs only those (e.g. for a CPU profile of one scenario).
-  const only = process.env.BENCH_SCENARIOS ? new Set(process.env.BENCH_SCENARIOS.split(',').map((x) => x.trim())) : undefined;
   const results: ScenarioResult[] = [];
-  for (const plan of plans.filter((p) => !only || only.has(p.scenario))) {
+  for (const plan of plans.filter((p) => selected(p.scenario))) {
     for (const system of plan.systems) {
       const rateText = plan.rate >= 1_000_000 ? 'max rate' : `${plan.rate}/s`;
       console.log(`\n${plan.scenario} on ${system}: ${plan.events} events at ${rateText} to ${plan.kind === 'fan-out' ? `${connected[system].length} sockets each` : 'one random socket each'}`);
@@ -202,8 +250,8 @@ async function main(): Promise<void> {
           {
             scenario: plan.scenario,
             system,
-            pid: system === 'herald' ? servers.heraldPid : servers.baselinePid,
-            database: system === 'herald' && !db.embedded ? new URL(db.url).pathname.slice(1) : undefined,
+            pids: [system === 'herald' ? herald.pid : baseline.pid],
+            database: system === 'herald' ? databaseName(ctx) : undefined,
             events: plan.events,
             ratePerSecond: plan.rate,
             recipientsOf: plan.kind === 'fan-out' ? () => connected[system] : (seq) => [unicastTargets[seq % unicastTargets.length]],
@@ -219,24 +267,19 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (selected(REPLAY)) {
+    try {
+      extra.replay = await runReplay(ctx, herald, connected.herald);
+      results.push(extra.replay.live);
+    } catch (err) {
+      if (stoppingEverything()) throw err;
+      console.error(`  ${REPLAY} FAILED: ${(err as Error).message}`);
+      extra.failures.push({ scenario: REPLAY, error: (err as Error).message });
+    }
+  }
   await workers.disconnect('herald');
   await workers.disconnect('baseline');
-  printResults(results);
-  const verdicts = printTargets(results);
-
-  if (only) {
-    console.log('\nBENCH_SCENARIOS is set: storage checks skipped.');
-    return;
-  }
-  console.log('\nStorage checks:');
-  const oneRow = await showOneRowPerBroadcast(sql, servers.heraldUrl, apiKey, config.roomUsers);
-  await synthesizeHistory(sql, config.history);
-  await explainQueries(sql, users[0].id, config.backlog);
-
-  const lost = results.reduce((a, r) => a + r.lost, 0);
-  const heraldUnicastLost = results.filter((r) => r.scenario.startsWith('unicast') && r.system === 'herald').reduce((a, r) => a + r.lost, 0);
-  if (!oneRow || heraldUnicastLost > 0 || verdicts.failed > 0) process.exitCode = 1;
-  console.log(`\nDone: ${lost} deliveries lost in all; cleaning up.`);
+  return results;
 }
 
 process.once('SIGINT', () => {

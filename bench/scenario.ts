@@ -16,8 +16,10 @@ export type Sender = (seq: number, data: BenchData) => Promise<number>;
 export interface ScenarioSpec {
   scenario: string;
   system: SystemName;
-  /** Pid of the server process, for its memory and CPU. */
-  pid: number;
+  /** How the results table names the system, when not just `system` (e.g. "herald x2"). */
+  systemLabel?: string;
+  /** Pids of the server processes (one, or each instance of a cluster): their CPU is summed, so is their peak RSS. */
+  pids: number[];
   /** The PostgreSQL database the server uses, if any: its backends' CPU is reported too. */
   database?: string;
   events: number;
@@ -35,11 +37,21 @@ export interface ScenarioSpec {
   dumpDir?: string;
   /** Sends awaiting their answer at most (default 256). */
   maxInFlight?: number;
+  /** Keep the first copy of every delivery (event and latency) in the result, for a look at a time window. */
+  keepDeliveries?: boolean;
+  /**
+   * Stop sending once this answers true (checked before each send): `events` is then a maximum, and
+   * only the events sent are due (and counted as the result's `events`).
+   */
+  until?: () => boolean;
 }
 
 export interface ScenarioResult {
   scenario: string;
   system: SystemName;
+  systemLabel?: string;
+  /** Server processes measured (their CPU summed). */
+  instances: number;
   events: number;
   sent: number;
   sendErrors: Record<string, number>;
@@ -64,6 +76,8 @@ export interface ScenarioResult {
   machineBusyPercent: number;
   seconds: number;
   timedOut: boolean;
+  /** With keepDeliveries: the first copy of each due delivery, as parallel arrays. */
+  deliveries?: { seq: Int32Array; latencyMs: Float64Array };
 }
 
 const httpAgent = new Agent({ keepAlive: true, maxSockets: 32 });
@@ -96,7 +110,7 @@ export function postJson(url: string, body: unknown, headers: Record<string, str
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array, p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
@@ -115,11 +129,15 @@ export const closeHttp = () => httpAgent.destroy();
 
 export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Promise<ScenarioResult> {
   const label = `${spec.scenario}/${spec.system}`;
-  const expected = Array.from({ length: spec.events }, (_, seq) => spec.recipientsOf(seq).length).reduce((a, b) => a + b, 0);
-  const peakResettable = resetPeakRss(spec.pid);
-  let sampledPeak = currentRss(spec.pid);
-  const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, currentRss(spec.pid))), 100);
-  const cpu0 = cpuSeconds(spec.pid);
+  const dueUpTo = (events: number) => Array.from({ length: events }, (_, seq) => spec.recipientsOf(seq).length).reduce((a, b) => a + b, 0);
+  let expected = dueUpTo(spec.events);
+  let events = spec.events;
+  if (!spec.pids.length) throw new Error(`${label}: no server pid to measure`);
+  const peakResettable = spec.pids.map(resetPeakRss).every(Boolean);
+  const sampledPeak = spec.pids.map(currentRss);
+  const sampler = setInterval(() => spec.pids.forEach((pid, i) => (sampledPeak[i] = Math.max(sampledPeak[i], currentRss(pid)))), 100);
+  const serverCpu = () => spec.pids.reduce((a, pid) => a + cpuSeconds(pid), 0);
+  const cpu0 = serverCpu();
   const backends0 = spec.database ? databaseBackendsCpu(spec.database) : new Map<number, number>();
   const machine0 = machineTicks();
   await workers.start(label);
@@ -131,11 +149,12 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   const inFlight = new Set<Promise<void>>();
   let sent = 0;
   let timedOut = false;
+  let stoppedEarly = false;
   let lastReport = started;
   const report = async (phase: string) => {
     const { received, dropped } = await workers.progress();
     const extra = dropped ? `, ${dropped} sockets dropped` : '';
-    console.log(`  ${label.padEnd(18)} ${phase} ${fmt(sent)}/${fmt(spec.events)} events, ${fmt(received)}/${fmt(expected)} deliveries, ${((wallClock() - started) / 1000).toFixed(1)} s${extra}`);
+    console.log(`  ${label.padEnd(18)} ${phase} ${fmt(sent)}/${spec.until && events === spec.events ? 'at most ' : ''}${fmt(events)} events, ${fmt(received)}/${fmt(expected)} deliveries, ${((wallClock() - started) / 1000).toFixed(1)} s${extra}`);
     return received;
   };
 
@@ -147,6 +166,10 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
     while (inFlight.size >= (spec.maxInFlight ?? MAX_IN_FLIGHT) && wallClock() < deadline) await Promise.race(inFlight);
     if (wallClock() >= deadline) {
       timedOut = true;
+      break;
+    }
+    if (spec.until?.()) {
+      stoppedEarly = true;
       break;
     }
     const p = spec.send(seq, { bench: label, seq, sentAt: wallClock() }).then((status) => {
@@ -167,6 +190,10 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   await Promise.race([Promise.all(inFlight), new Promise((r) => (giveUp = setTimeout(r, Math.max(0, deadline - wallClock()))))]);
   clearTimeout(giveUp);
   const sendSeconds = (wallClock() - started) / 1000;
+  if (stoppedEarly) {
+    events = sent;
+    expected = dueUpTo(sent);
+  }
 
   // Wait for the deliveries: until all arrived, nothing arrived for idleMs, or the deadline.
   let received = 0;
@@ -192,9 +219,9 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   const results = await workers.collect();
   clearInterval(sampler);
   const machine1 = machineTicks();
-  const serverCpuSeconds = cpuSeconds(spec.pid) - cpu0;
+  const serverCpuSeconds = serverCpu() - cpu0;
   const databaseCpuSeconds = spec.database ? backendsCpuDelta(backends0, databaseBackendsCpu(spec.database)) : NaN;
-  const peakRssBytes = Math.max(sampledPeak, peakResettable ? peakRss(spec.pid) : 0);
+  const peakRssBytes = spec.pids.reduce((a, pid, i) => a + Math.max(sampledPeak[i], peakResettable ? peakRss(pid) : 0), 0);
 
   // Which (socket, event) pairs were due, which arrived, once or more, and how late the first copy was.
   const slots = spec.socketSlots;
@@ -202,6 +229,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   for (let seq = 0; seq < sent; seq++) for (const s of spec.recipientsOf(seq)) due[seq * slots + s] = 1;
   const seen = new Uint8Array(slots * spec.events);
   const latencies: number[] = [];
+  const firstSeqs: number[] = [];
   let duplicates = 0;
   let misdelivered = 0;
   let lastReceivedAt = started;
@@ -214,6 +242,7 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
       else {
         seen[key] = 1;
         latencies.push(r.latencyMs[i]);
+        if (spec.keepDeliveries) firstSeqs.push(r.seq[i]);
       }
     }
   }
@@ -224,7 +253,9 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
   return {
     scenario: spec.scenario,
     system: spec.system,
-    events: spec.events,
+    systemLabel: spec.systemLabel,
+    instances: spec.pids.length,
+    events,
     sent,
     sendErrors,
     expected,
@@ -245,5 +276,6 @@ export async function runScenario(spec: ScenarioSpec, workers: WorkerPool): Prom
     machineBusyPercent: (100 * (machine1.busy - machine0.busy)) / Math.max(1, machine1.total - machine0.total),
     seconds,
     timedOut,
+    ...(spec.keepDeliveries ? { deliveries: { seq: Int32Array.from(firstSeqs), latencyMs: Float64Array.from(latencies) } } : {}),
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { ConnectReport, FromWorker, ResultsReport, SocketSpec, SystemName, ToWorker } from './protocol';
+import type { ConnectReport, FromWorker, ReplayReport, ResultsReport, SocketSpec, SystemName, ToWorker } from './protocol';
 import { startChild } from './processes';
 
 interface Worker {
@@ -74,6 +74,12 @@ export class WorkerPool {
 
   collect(): Promise<ResultsReport[]> {
     return Promise.all(this.workers.map((w) => this.request<ResultsReport>(w, { type: 'collect' }, 'results')));
+  }
+
+  /** Has worker `index` open one socket with a cursor and take its replay (see client-worker.ts replay()). */
+  replay(index: number, url: string, auth: Record<string, string>, timeoutMs: number): Promise<ReplayReport> {
+    const worker = this.workers[index % this.workers.length];
+    return this.request<ReplayReport>(worker, { type: 'replay', url, auth, timeoutMs }, 'replayed');
   }
 
   async disconnect(system: SystemName): Promise<void> {
