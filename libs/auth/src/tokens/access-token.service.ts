@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { HERALD_CONFIG, HeraldConfig } from '@herald/common';
 import { AuthError } from '../auth.errors';
@@ -24,12 +24,17 @@ export interface AccessClaims {
 /** Issues and verifies access tokens: HS256 only, with issuer, audience and expiry checked. */
 @Injectable()
 export class AccessTokenService {
-  private readonly secret: string;
+  /**
+   * The secret as a KeyObject, made once: given a string, jsonwebtoken first tries it as a PEM public key (which
+   * throws) and then makes a secret key, on every sign and verify. That was a quarter of a socket handshake's
+   * authentication time in a profile (createPublicKey).
+   */
+  private readonly secret: KeyObject;
   readonly ttlSeconds: number;
 
   constructor(@Inject(HERALD_CONFIG) config: HeraldConfig) {
     if (!config.jwtSecret) throw new Error('JWT secret not resolved at boot');
-    this.secret = config.jwtSecret;
+    this.secret = createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
     this.ttlSeconds = config.ACCESS_TOKEN_TTL;
   }
 
