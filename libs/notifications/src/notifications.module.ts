@@ -11,6 +11,7 @@ import { NotificationStore } from './notification-store';
 import { OutboxDispatcher } from './outbox-dispatcher.service';
 import { PgNotifyListener } from './pg-notify-listener.service';
 import { ApiKeyGuard } from './push/api-key.guard';
+import { PushRate } from './push/push-rate';
 import { ApiKeyOrAdminGuard } from './push/api-key-or-admin.guard';
 import { ApiKeysService } from './push/api-keys.service';
 import { DemoApiKeySeeder } from './push/demo-api-key.seeder';
@@ -57,6 +58,7 @@ import { Timers } from './timers/timers.service';
     InboxService,
     ApiKeysService,
     ApiKeyGuard,
+    PushRate,
     ApiKeyOrAdminGuard,
     PushService,
     DemoApiKeySeeder,
