@@ -122,6 +122,11 @@ export class PushRate implements OnModuleDestroy {
         );
       }
       await Promise.all(work);
+      if (!this.windows.size) {
+        // Nothing to share until the next push: no timer ticking on an idle instance.
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
     } finally {
       this.syncing = false;
     }
