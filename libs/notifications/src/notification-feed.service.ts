@@ -261,8 +261,8 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
   private offer(n: StoredNotification): void {
     if (this.recalled.has(n.id)) return;
     const id = BigInt(n.id);
-    const several = n.rooms.length > 1;
-    const seen = new Set<Subscription>();
+    // A reader in several addressed rooms gets it once: only then is there anything to remember.
+    const seen = n.rooms.length > 1 ? new Set<Subscription>() : undefined;
     let live = 0;
     // Readers who see it in the same room and unread get the very same object: one allocation per room, not per
     // reader, and the socket gateway sends one broadcast per object (a 1,000-reader room made 1,000 copies).
@@ -271,8 +271,8 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
       const set = this.byRoom.get(room);
       if (!set) continue;
       for (const s of set) {
-        if (several) {
-          if (seen.has(s)) continue; // a reader in several addressed rooms gets it once
+        if (seen) {
+          if (seen.has(s)) continue;
           seen.add(s);
         }
         if (s.closed || id <= s.cursor) continue;
@@ -286,8 +286,9 @@ export class NotificationFeed implements OnApplicationBootstrap, BeforeApplicati
           if (n.readBy.length && n.readBy.includes(s.sub.userId)) copy = toNotification(n, s.sub);
           else {
             const seenIn = roomAsSeenBy(n, s.sub);
-            copy = unreadCopies.get(seenIn) ?? toNotification(n, s.sub);
-            unreadCopies.set(seenIn, copy);
+            let shared = unreadCopies.get(seenIn);
+            if (!shared) unreadCopies.set(seenIn, (shared = toNotification(n, s.sub)));
+            copy = shared;
           }
           s.sub.deliver(copy, 'live');
           this.marks.delivered(s.sub, id);

@@ -88,15 +88,15 @@ export interface NotificationReader {
   readonly rooms: readonly string[];
 }
 
-/**
- * The shape a reader gets: `room` is the first of its rooms that the reader belongs to; `readAt` is the
- * given read time, or the creation time for a reader who got it already read (its actor, a muted type).
- */
 /** The room a reader sees a notification in: the first of the reader's rooms it is addressed to. */
 export function roomAsSeenBy(n: StoredNotification, reader: NotificationReader): string {
   return reader.rooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
 }
 
+/**
+ * The shape a reader gets: `room` is the first of its rooms that the reader belongs to; `readAt` is the
+ * given read time, or the creation time for a reader who got it already read (its actor, a muted type).
+ */
 export function toNotification(n: StoredNotification, reader: NotificationReader, readAt: string | null = null): Notification {
   const room = roomAsSeenBy(n, reader);
   const read = readAt ?? (n.readBy.includes(reader.userId) ? n.createdAt : null);
