@@ -72,7 +72,7 @@ export class LocalWindowCounters implements ThrottlerStorage {
 }
 
 /**
- * Rate-limit counters for @nestjs/throttler and the push API. With Redis (REDIS_URL) they are shared
+ * Rate-limit counters for @nestjs/throttler (logins, refreshes). With Redis (REDIS_URL) they are shared
  * by every instance, so a client cannot multiply its allowance by spreading requests over them;
  * without Redis, or while it is unreachable, each instance counts on its own.
  */

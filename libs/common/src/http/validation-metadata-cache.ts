@@ -16,7 +16,8 @@ const installed = new WeakSet<object>();
  *
  * class-validator 0.15 answers `getTargetValidationMetadatas` by filtering the class's metadata and then walking
  * EVERY registered class to test inheritance (an `instanceof` each), on every validate() of every nested object;
- * then `groupByPropertyName` regroups the result. For a push that was 10% of the server's CPU. The answers depend
+ * then `groupByPropertyName` regroups the result: the top class-validator frame of a push profile (about 2% of
+ * the server's CPU on its own). The answers depend
  * only on the arguments and on the registered metadata, which decorators add when modules load: they are cached
  * per (class, schema, always, strictGroups) for calls without groups, and the cache is dropped whenever metadata is
  * added, so a class declared later is seen as before. The arrays are shared: callers only read them.

@@ -28,7 +28,7 @@ interface KeyRow {
   revoked_at: Date | null;
 }
 
-// One-shot digest: no Hash object per push (createHash().update().digest() was 2% of a push's CPU).
+// One-shot digest: the same hex as createHash().update().digest(), without a Hash object per push.
 const hashKey = (key: string) => digest('sha256', key, 'hex');
 const toInfo = (r: KeyRow): ApiKeyInfo => ({
   id: String(r.id),
