@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Rooms } from '@herald/contracts';
 import { withTimeout } from '@herald/common';
 import { RedisConnection } from '@herald/database';
 import { LiveSessions } from '@herald/notifications';
 import type { HeraldServer, InterServerEvents, PresenceDelta, PresenceFull } from './socket-auth';
 
+const USER_ROOM_PREFIX = Rooms.user('');
 const PRESENCE_QUERY = 'herald:presence' satisfies keyof InterServerEvents;
 const PRESENCE_DELTA = 'herald:presence-delta' satisfies keyof InterServerEvents;
 const PRESENCE_FULL = 'herald:presence-full' satisfies keyof InterServerEvents;
@@ -127,7 +129,7 @@ export class Presence implements OnModuleDestroy {
     const wanted = new Set<string>();
     const userIds: string[] = [];
     for (const room of rooms) {
-      if (room.startsWith('user:')) userIds.push(room.slice('user:'.length));
+      if (room.startsWith(USER_ROOM_PREFIX)) userIds.push(room.slice(USER_ROOM_PREFIX.length));
       else wanted.add(room);
     }
     for (const [id, instance] of this.remote) {

@@ -32,6 +32,12 @@ export interface RateAnswer {
 /** What the counter needs of Redis: one script call (the RedisConnection's client), or nothing while Redis is not there. */
 export type SharedAdd = (key: string, hits: number, ttlMs: number) => Promise<number>;
 
+/** Test hooks: a clock, and a Redis stand-in (always connected). */
+export interface PushRateHooks {
+  now?: () => number;
+  add?: SharedAdd;
+}
+
 /**
  * PUSH_RATE_PER_SECOND per API key, shared by every instance, without a Redis round trip per push.
  *
@@ -51,21 +57,24 @@ export class PushRate implements OnModuleDestroy {
   private syncing = false;
   private readonly now: () => number;
   private readonly add?: SharedAdd;
+  /** Whether a sync can reach Redis now; while it cannot, the hits stay counted here and no call is made. */
+  private readonly canShare: () => boolean;
   private readonly prefix: string;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: Pick<HeraldConfig, 'PUSH_RATE_PER_SECOND' | 'REDIS_PREFIX'>,
     @Optional() redis?: RedisConnection,
-    @Optional() @Inject('PUSH_RATE_TEST_HOOKS') hooks?: { now?: () => number; add?: SharedAdd },
+    @Optional() @Inject('PUSH_RATE_TEST_HOOKS') hooks?: PushRateHooks,
   ) {
     this.now = hooks?.now ?? Date.now;
+    this.canShare = hooks?.add ? () => true : () => redis?.client?.isReady === true;
     this.prefix = `${config.REDIS_PREFIX}:rate:push-window`;
     this.add =
       hooks?.add ??
       (redis
         ? async (key, hits, ttlMs) => {
             const client = redis.client;
-            if (!client?.isReady) throw new Error('Redis is not connected');
+            if (!client) throw new Error('Redis is not connected');
             const reply = await withTimeout(client.eval(ADD, { keys: [key], arguments: [String(hits), String(ttlMs)] }), SYNC_ANSWER_MS, undefined);
             if (reply === undefined) throw new Error(`Redis did not answer within ${SYNC_ANSWER_MS} ms`);
             return Number(reply);
@@ -105,7 +114,7 @@ export class PushRate implements OnModuleDestroy {
           this.windows.delete(keyId);
           continue;
         }
-        if (!w.pending) continue;
+        if (!w.pending || !this.canShare()) continue;
         const hits = w.pending;
         w.pending = 0;
         work.push(
