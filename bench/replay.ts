@@ -31,6 +31,7 @@ async function writeBacklog(ctx: BenchContext, herald: RunningServer, userId: st
   const calls = Math.ceil(total / batchSize);
   const idsByCall: number[][] = Array.from({ length: calls }, () => []);
   const errors: Record<string, number> = {};
+  const countError = (why: string, n: number) => void (errors[why] = (errors[why] ?? 0) + n);
   const started = wallClock();
   let next = 0;
   const lane = async () => {
@@ -46,11 +47,11 @@ async function writeBacklog(ctx: BenchContext, herald: RunningServer, userId: st
       const status = await postJson(`${herald.url}/api/push/batch`, { items }, { 'x-api-key': ctx.apiKey }, (text) => {
         const body = JSON.parse(text) as { items?: Array<{ ids?: string[]; error?: { statusCode: number; code?: string } }> };
         for (const item of body.items ?? []) {
-          if (item.error) errors[`item ${item.error.statusCode} ${item.error.code ?? ''}`.trim()] = (errors[`item ${item.error.statusCode} ${item.error.code ?? ''}`.trim()] ?? 0) + 1;
+          if (item.error) countError(`item ${item.error.statusCode} ${item.error.code ?? ''}`.trim(), 1);
           else for (const id of item.ids ?? []) idsByCall[call].push(Number(id));
         }
       });
-      if (status !== 202) errors[status ? `HTTP ${status}` : 'network error'] = (errors[status ? `HTTP ${status}` : 'network error'] ?? 0) + items.length;
+      if (status !== 202) countError(status ? `HTTP ${status}` : 'network error', items.length);
     }
   };
   await Promise.all(Array.from({ length: BATCHES_IN_FLIGHT }, lane));
