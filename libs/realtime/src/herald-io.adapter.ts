@@ -1,7 +1,9 @@
 import { INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Registry } from 'prom-client';
-import type { Server, ServerOptions } from 'socket.io';
+import type { Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import { HeraldConfig, METRICS_REGISTRY } from '@herald/common';
 import { RedisConnection } from '@herald/database';
 import { adapterErrorsCounter } from './realtime-metrics';
@@ -66,6 +68,39 @@ export class HeraldIoAdapter extends IoAdapter {
     for (const nsp of server._nsps.values()) await nsp.adapter.close();
     this.redisAdapter?.close();
     server.engine.close();
+  }
+
+  /**
+   * Binds the gateways' message handlers to a socket with one plain listener each. Nest's own
+   * binding builds an RxJS pipeline per handler per socket at connect time (fromEvent, mergeMap,
+   * takeUntil on a shared disconnect stream): a heap snapshot of 2,000 idle sockets showed about 90
+   * closures and 12 subscribers per socket from it, most of what Herald kept per connection. Here
+   * the pipeline is built only when a message comes, with the same outcome: the handler's result
+   * (value, promise or observable) answers the ack, or is emitted when it names an `event`; nothing
+   * is sent once the socket has disconnected; a handler that throws is logged.
+   */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]);
+        let results: Observable<unknown>;
+        try {
+          results = transform(callback(data, ack));
+        } catch (err) {
+          this.log.error(err);
+          return;
+        }
+        results.subscribe({
+          next: (response) => {
+            if (response === null || response === undefined || !socket.connected) return;
+            const event = (response as { event?: string; data?: unknown }).event;
+            if (event) socket.emit(event, (response as { data?: unknown }).data);
+            else if (!isAckHandledManually && typeof ack === 'function') (ack as (r: unknown) => void)(response);
+          },
+          error: (err: unknown) => this.log.error(err),
+        });
+      });
+    }
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
