@@ -60,7 +60,10 @@ export async function startHerald(database: BenchDatabase, jwtSecret: string, op
 /** Starts the bare Socket.IO server (baseline-server.js) and resolves once it says where it listens. */
 export async function startBaseline(options: { name?: string; exposeGc?: boolean } = {}): Promise<RunningServer> {
   const name = options.name ?? 'baseline';
-  const child = startChild(join(__dirname, 'baseline-server.js'), { PATH: process.env.PATH, PORT: '0' }, name, 'json', [], options.exposeGc ? ['--expose-gc'] : []);
+  // With BENCH_CPU_PROF_DIR the baseline writes its profile there too (named by its pid), to compare the two side by side.
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const execArgv = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(options.exposeGc ? ['--expose-gc'] : [])];
+  const child = startChild(join(__dirname, 'baseline-server.js'), { PATH: process.env.PATH, PORT: '0' }, name, 'json', [], execArgv);
   try {
     const { port } = await firstJsonLine<{ port: number }>(child, 'the baseline Socket.IO server', 30_000);
     return { name, url: `http://127.0.0.1:${port}`, pid: child.pid!, child };
