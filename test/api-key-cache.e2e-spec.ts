@@ -64,6 +64,24 @@ describe('cached API keys, revoked at once everywhere', () => {
     expect((await pushWith(a, key)).status).toBe(401);
   });
 
+  it('in one shared write, refuses only the silently revoked key\'s pushes and commits the others', async () => {
+    const { a } = servers;
+    const good = await pushClient(a, 'shared-good');
+    const bad = await pushClient(a, 'shared-bad');
+    expect((await pushWith(a, good.key)).status).toBe(202);
+    expect((await pushWith(a, bad.key)).status).toBe(202);
+    const db = a.app.get(DataSource);
+    const count = async (keyId: string) => (await db.query(`SELECT count(*)::int AS n FROM notifications WHERE api_key_id = $1`, [keyId]))[0].n as number;
+    const [goodBefore, badBefore] = [await count(good.keyId), await count(bad.keyId)];
+    await db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [bad.keyId]);
+    // Sent together, so the writer puts them in the same batch (one statement that finds the revoked key, then the long way).
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => pushWith(a, i % 2 ? bad.key : good.key)));
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 401 : 202)));
+    expect({ good: await count(good.keyId), bad: await count(bad.keyId) }).toEqual({ good: goodBefore + 10, bad: badBefore });
+    const ids = answers.filter((r) => r.status === 202).map((r) => BigInt(r.body.ids[0] as string));
+    expect(new Set(ids).size).toBe(10);
+  });
+
   it('refuses unknown keys every time (they are never cached)', async () => {
     const { a } = servers;
     for (let i = 0; i < 3; i++) expect((await pushWith(a, `hk_unknown_${i}`)).status).toBe(401);

@@ -73,4 +73,35 @@ describe('the notification writer lock', () => {
     await holder.query('ROLLBACK').catch(() => undefined);
     await holder.end().catch(() => undefined);
   }, 30_000);
+
+  it('takes the lock before any id: a push waiting for it has not advanced the id sequence, and commits once it is free', async () => {
+    const { push } = await pushClient(server, 'order-test');
+    // One id taken first, so last_value moves with every nextval (a fresh sequence's first one leaves it at 1).
+    expect((await push({ type: 'test.lock', title: 'first', to: { all: true } })).status).toBe(202);
+    const holder = new Client({ connectionString: server.db.url });
+    await holder.connect();
+    const sequence = async () => BigInt((await holder.query(`SELECT last_value::text AS v FROM notifications_id_seq`)).rows[0].v);
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.notificationWriter]);
+      // The holder's own reads of the sequence are outside its lock's meaning: last_value is not transactional.
+      const before = await sequence();
+      const waiting = push({ type: 'test.lock', title: 'waits for the lock', to: { all: true } });
+      await sleep(500);
+      // The push's statement is in the database, waiting on the lock, and has taken no id: ids cannot come out of order.
+      const waits = await holder.query(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1`,
+        [ADVISORY_LOCKS.notificationWriter],
+      );
+      expect(waits.rows[0].n).toBe(1);
+      expect(await sequence()).toBe(before);
+      await holder.query('COMMIT');
+      const res = await waiting;
+      expect(res.status).toBe(202);
+      expect(BigInt(res.body.ids[0] as string)).toBeGreaterThan(before);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+  }, 30_000);
 });
