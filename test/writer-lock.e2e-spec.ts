@@ -104,4 +104,26 @@ describe('the notification writer lock', () => {
       await holder.end();
     }
   }, 30_000);
+
+  it('writes a plain push on its own connection, one statement, so no other query shares its generic plans', async () => {
+    if (server.db.embedded) {
+      if (process.env.CI) throw new Error('PostgreSQL is required in CI');
+      return void process.stderr.write('[herald tests] writer-lock: the writer connection exists only on PostgreSQL (the embedded database has one)\n');
+    }
+    const { push } = await pushClient(server, 'own-connection');
+    expect((await push({ type: 'test.lock', title: 'on the writer connection', to: { all: true } })).status).toBe(202);
+    const probe = new Client({ connectionString: server.db.url });
+    await probe.connect();
+    try {
+      const { rows } = await probe.query(
+        `SELECT application_name, state, left(query, 40) AS query FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '%-writer'`,
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0].query).toMatch(/^WITH lk AS MATERIALIZED/);
+      // Outside any transaction between statements: nothing is held across a round trip.
+      expect(rows[0].state).toBe('idle');
+    } finally {
+      await probe.end();
+    }
+  });
 });

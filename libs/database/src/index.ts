@@ -7,3 +7,4 @@ export * from './reachable';
 export * from './advisory-locks';
 export * from './log-serializers';
 export * from './named-statements';
+export * from './generic-plan-pool';

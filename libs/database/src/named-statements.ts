@@ -25,11 +25,18 @@ export function named(source: DataSource | EntityManager, text: string): string 
   const dataSource = 'dataSource' in source ? source.dataSource : source;
   const extra = (dataSource.options as { extra?: Record<string, unknown> }).extra;
   if (extra?.[NAMED_STATEMENTS_OPTION] !== true) return text;
+  const name = statementName(text);
+  if (!name) return text;
+  return { name, text, toString: () => text } as unknown as string;
+}
+
+/** The name `text` is prepared under (one per distinct text), or undefined once MAX_NAMED texts have names. */
+export function statementName(text: string): string | undefined {
   let name = names.get(text);
   if (!name) {
-    if (names.size >= MAX_NAMED) return text;
+    if (names.size >= MAX_NAMED) return undefined;
     name = `herald_${hash('sha1', text, 'hex').slice(0, 24)}`;
     names.set(text, name);
   }
-  return { name, text, toString: () => text } as unknown as string;
+  return name;
 }

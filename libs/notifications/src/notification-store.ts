@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Notification } from '@herald/contracts';
-import { ADVISORY_LOCKS, named } from '@herald/database';
+import { ADVISORY_LOCKS, GenericPlanPool, named } from '@herald/database';
 import { NOTIFICATIONS_CHANNEL, Signals } from './signals';
 
 /** Serialises every writer of notifications, so ids become visible in the order they grow (invariant 2). */
@@ -122,11 +122,18 @@ export function visibleIdsSql(roomCount: number, firstParam: number, direction: 
 }
 
 @Injectable()
-export class NotificationStore {
+export class NotificationStore implements OnApplicationShutdown {
+  /** writeAlone's own connection, planning its statement once (undefined: not made yet; null: embedded, none). */
+  private writerPool?: GenericPlanPool | null;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly signals: Signals,
   ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.writerPool?.end();
+  }
 
   /**
    * Takes the writer lock for the rest of `manager`'s transaction. Every insert of notifications
@@ -180,10 +187,14 @@ export class NotificationStore {
    *
    * Each id comes from nextval() in generate_series order, gathered with ORDER BY g: they grow with the items' order by
    * construction (insertMany also checks it, but a check after this statement could not undo its commit).
+   *
+   * It runs on its own connection with generic plans (GenericPlanPool): its plan does not depend on the values.
    */
   async writeAlone(rows: NewNotification[], apiKeyIds: string[], options: { notify: boolean }): Promise<{ ids: string[] | null; revoked: Set<string> }> {
     const { text, params } = this.insertStatement(rows, options.notify, apiKeyIds);
-    const [{ ids, revoked }]: Array<{ ids: string[] | null; revoked: string[] | null }> = await this.db.query(named(this.db, text), params);
+    if (this.writerPool === undefined) this.writerPool = GenericPlanPool.forDataSource(this.db, 'writer') ?? null;
+    type Answer = { ids: string[] | null; revoked: string[] | null };
+    const [{ ids, revoked }]: Answer[] = this.writerPool ? await this.writerPool.query<Answer>(text, params) : await this.db.query(text, params);
     return { ids: ids ? ids.map(String) : null, revoked: new Set(revoked ?? []) };
   }
 
