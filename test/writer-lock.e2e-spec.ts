@@ -12,6 +12,14 @@ import { startTestServer, TestServer } from './support/server';
 describe('the notification writer lock', () => {
   let server: TestServer;
 
+  /** The embedded database has one backend for every client, so no client ever waits for another's lock. */
+  const onEmbedded = (): boolean => {
+    if (!server.db.embedded) return false;
+    if (process.env.CI) throw new Error('PostgreSQL is required in CI');
+    process.stderr.write('[herald tests] writer-lock: needs PostgreSQL (the embedded database has one backend, so locks never contend)\n');
+    return true;
+  };
+
   beforeAll(async () => {
     server = await startTestServer();
   });
@@ -21,6 +29,7 @@ describe('the notification writer lock', () => {
   });
 
   it('does not let a stalled holder stop other writers: its session is ended and a push commits within a bound', async () => {
+    if (onEmbedded()) return;
     const { push } = await pushClient(server);
     const holder = new Client({ connectionString: server.db.url });
     holder.on('error', () => undefined); // its session is about to be ended by the server: expected here
@@ -53,6 +62,7 @@ describe('the notification writer lock', () => {
   }, 30_000);
 
   it('makes a push waiting behind a busy holder give up at lock_timeout and answer 503 database_busy with Retry-After', async () => {
+    if (onEmbedded()) return;
     const { push } = await pushClient(server, 'busy-test');
     // A holder that keeps the lock while busy (a long statement, not idle): waiters give up after lock_timeout.
     const holder = new Client({ connectionString: server.db.url });
@@ -75,6 +85,7 @@ describe('the notification writer lock', () => {
   }, 30_000);
 
   it('takes the lock before any id: a push waiting for it has not advanced the id sequence, and commits once it is free', async () => {
+    if (onEmbedded()) return;
     const { push } = await pushClient(server, 'order-test');
     // One id taken first, so last_value moves with every nextval (a fresh sequence's first one leaves it at 1).
     expect((await push({ type: 'test.lock', title: 'first', to: { all: true } })).status).toBe(202);
@@ -106,10 +117,7 @@ describe('the notification writer lock', () => {
   }, 30_000);
 
   it('writes a plain push on its own connection, one statement, so no other query shares its generic plans', async () => {
-    if (server.db.embedded) {
-      if (process.env.CI) throw new Error('PostgreSQL is required in CI');
-      return void process.stderr.write('[herald tests] writer-lock: the writer connection exists only on PostgreSQL (the embedded database has one)\n');
-    }
+    if (onEmbedded()) return;
     const { push } = await pushClient(server, 'own-connection');
     expect((await push({ type: 'test.lock', title: 'on the writer connection', to: { all: true } })).status).toBe(202);
     const probe = new Client({ connectionString: server.db.url });
