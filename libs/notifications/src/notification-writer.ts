@@ -126,9 +126,9 @@ export class NotificationWriter {
 
   /** One transaction for all `items`; per-item outcomes in order. */
   private async transaction(items: WriteItem[]): Promise<WriteOutcome[]> {
+    const keyIds = [...new Set(items.flatMap((i) => (i.notification.apiKeyId ? [i.notification.apiKeyId] : [])))];
     // The common batch (no idempotency key, no extra rows) is one statement: one round trip, the lock held only inside it.
     if (items.every((i) => !i.idempotency && !i.extra)) {
-      const keyIds = [...new Set(items.flatMap((i) => (i.notification.apiKeyId ? [i.notification.apiKeyId] : [])))];
       const { ids, revoked } = await this.store.writeAlone(items.map((i) => i.notification), keyIds, { notify: !this.config.embeddedDatabase });
       if (ids) {
         this.signals.notificationsCommitted();
@@ -143,7 +143,6 @@ export class NotificationWriter {
     await this.db.transaction(async (manager) => {
       created.length = 0;
       outcomes.fill(undefined);
-      const keyIds = [...new Set(items.flatMap((i) => (i.notification.apiKeyId ? [i.notification.apiKeyId] : [])))];
       const revoked = await this.store.lockWriter(manager, keyIds);
       const live = refuseRevoked(items, revoked, outcomes);
       const { toInsert, repeats } = await this.resolveIdempotency(manager, items, outcomes, live);
