@@ -24,6 +24,15 @@ export interface HeraldOptions {
   exposeGc?: boolean;
 }
 
+/**
+ * Node flags of a measured server (Herald or the baseline): with BENCH_CPU_PROF_DIR it writes a V8 CPU profile of the
+ * whole run there when it stops, named by its pid (open it in Chrome DevTools); --expose-gc for collectGarbage().
+ */
+function serverExecArgv(exposeGc = false): string[] {
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  return [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(exposeGc ? ['--expose-gc'] : [])];
+}
+
 /** Starts a Herald instance on the bench database and resolves once /health/ready answers 200 (Redis included when configured). */
 export async function startHerald(database: BenchDatabase, jwtSecret: string, options: HeraldOptions = {}): Promise<RunningServer> {
   const name = options.name ?? 'herald';
@@ -43,10 +52,7 @@ export async function startHerald(database: BenchDatabase, jwtSecret: string, op
     ...(database.embedded ? { BENCH_EMBEDDED_DATABASE_URL: database.url } : { DATABASE_URL: database.url }),
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
   };
-  // BENCH_CPU_PROF_DIR: Herald writes a V8 CPU profile of the whole run there when it stops (open it in Chrome DevTools).
-  const profDir = process.env.BENCH_CPU_PROF_DIR;
-  const execArgv = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(options.exposeGc ? ['--expose-gc'] : [])];
-  const child = startChild(join(__dirname, 'herald-child.js'), env, name, 'json', [], execArgv);
+  const child = startChild(join(__dirname, 'herald-child.js'), env, name, 'json', [], serverExecArgv(options.exposeGc));
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(`${url}/health/ready`, child, 90_000);
@@ -60,10 +66,7 @@ export async function startHerald(database: BenchDatabase, jwtSecret: string, op
 /** Starts the bare Socket.IO server (baseline-server.js) and resolves once it says where it listens. */
 export async function startBaseline(options: { name?: string; exposeGc?: boolean } = {}): Promise<RunningServer> {
   const name = options.name ?? 'baseline';
-  // With BENCH_CPU_PROF_DIR the baseline writes its profile there too (named by its pid), to compare the two side by side.
-  const profDir = process.env.BENCH_CPU_PROF_DIR;
-  const execArgv = [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(options.exposeGc ? ['--expose-gc'] : [])];
-  const child = startChild(join(__dirname, 'baseline-server.js'), { PATH: process.env.PATH, PORT: '0' }, name, 'json', [], execArgv);
+  const child = startChild(join(__dirname, 'baseline-server.js'), { PATH: process.env.PATH, PORT: '0' }, name, 'json', [], serverExecArgv(options.exposeGc));
   try {
     const { port } = await firstJsonLine<{ port: number }>(child, 'the baseline Socket.IO server', 30_000);
     return { name, url: `http://127.0.0.1:${port}`, pid: child.pid!, child };
