@@ -17,7 +17,8 @@ interface EngineWebSocketConnection {
   transport?: { name?: string; socket?: { _socket?: { cork(): void; uncork(): void } } };
 }
 
-const corked = new WeakSet<object>();
+/** The TCP socket corked for a connection's flush in progress, uncorked when that flush has handed over its packets. */
+const corked = new WeakMap<object, { uncork(): void }>();
 
 /**
  * Makes one flush of several packets to a WebSocket one write to the kernel. engine.io hands a
@@ -33,11 +34,13 @@ export function coalesceFlushes(server: Server): void {
     const tcp = conn.transport.socket?._socket;
     if (!tcp) return;
     tcp.cork();
-    corked.add(conn);
+    corked.set(conn, tcp);
   });
   server.engine.on('drain', (conn: EngineWebSocketConnection) => {
-    if (!corked.delete(conn)) return;
-    conn.transport?.socket?._socket?.uncork();
+    const tcp = corked.get(conn);
+    if (!tcp) return;
+    corked.delete(conn);
+    tcp.uncork();
   });
 }
 
@@ -73,8 +76,8 @@ export class HeraldIoAdapter extends IoAdapter {
   /**
    * Binds the gateways' message handlers to a socket with one plain listener each. Nest's own
    * binding builds an RxJS pipeline per handler per socket at connect time (fromEvent, mergeMap,
-   * takeUntil on a shared disconnect stream): a heap snapshot of 2,000 idle sockets showed about 90
-   * closures and 12 subscribers per socket from it, most of what Herald kept per connection. Here
+   * takeUntil on a shared disconnect stream): heap snapshots of 2,000 idle sockets showed 34.5 KB of heap
+   * per socket with it and 19.6 KB without (94 and 25 anonymous closures per socket, 12 RxJS subscribers and none). Here
    * the pipeline is built only when a message comes, with the same outcome: the handler's result
    * (value, promise or observable) answers the ack, or is emitted when it names an `event`; nothing
    * is sent once the socket has disconnected; a handler that throws is logged.
