@@ -87,27 +87,34 @@ describe('bad input at the edges', () => {
     it('costs about what a flat body of the same size costs (it used to cost 24 times as much)', async () => {
       const deep = `{"refreshToken":${nested(40_000)}}`;
       const flat = JSON.stringify({ refreshToken: 'x'.repeat(deep.length - 20) });
+      // The main thread's CPU only, where Node has it (24): process.cpuUsage() also counts the collector's helper
+      // threads, which after a hundred suites in one Jest process mark a large heap whenever they like. With it, a
+      // CI run once charged 9.8 ms to the deep body against 3.2 ms to the flat one; alone, deep costs less than flat.
+      const threadCpu = (process as { threadCpuUsage?: (previous?: NodeJS.CpuUsage) => NodeJS.CpuUsage }).threadCpuUsage?.bind(process);
+      const cpu = threadCpu ?? process.cpuUsage.bind(process);
       const cpuPerRequest = async (body: string, n: number) => {
-        const start = process.cpuUsage();
+        const start = cpu();
         for (let i = 0; i < n; i++) expect((await raw('POST', '/api/auth/refresh', body)).status).toBe(400);
-        const used = process.cpuUsage(start);
+        const used = cpu(start);
         return (used.user + used.system) / 1000 / n;
       };
-      // Both paths warmed up, then three alternating rounds each, compared by their medians: one round caught by a
-      // collection or by other work on the machine must not decide (the regression this guards was 24 times).
+      // Both paths warmed up, then five alternating rounds each, compared by their medians: one round caught by a
+      // collection or by other work on the machine must not decide. The regression this guards cost 24 times a flat
+      // body; a bound of 4 times catches it with room for noise.
       await cpuPerRequest(flat, 10);
       await cpuPerRequest(deep, 10);
       const flats: number[] = [];
       const deeps: number[] = [];
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 5; round++) {
         flats.push(await cpuPerRequest(flat, 15));
         deeps.push(await cpuPerRequest(deep, 15));
       }
-      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[1];
+      const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
       const flatMs = median(flats);
       const deepMs = median(deeps);
-      console.log(`CPU per 240 KB refresh request (this process: client and server): flat ${flatMs.toFixed(1)} ms, 40,000 levels deep ${deepMs.toFixed(1)} ms`);
-      expect(deepMs).toBeLessThan(flatMs * 3);
+      const thread = threadCpu ? 'main thread' : 'whole process';
+      console.log(`CPU per 240 KB refresh request (${thread}: client and server): flat ${flatMs.toFixed(1)} ms, 40,000 levels deep ${deepMs.toFixed(1)} ms`);
+      expect(deepMs).toBeLessThan(flatMs * 4);
     });
   });
 
