@@ -41,6 +41,14 @@ interface UserRow {
 export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(LiveSessions.name);
   private readonly byUser = new Map<string, Set<LiveSession>>();
+  /**
+   * Shared rooms (every room but `user:<id>`) → the users with a live reader here in them, kept as readers open,
+   * close and change rooms, so the `online` count of a room push reads a set instead of walking every reader
+   * (0.8 ms per push to `orders` with 1,000 readers, before).
+   */
+  private readonly usersByRoom = new Map<string, Set<string>>();
+  /** The shared rooms each user is indexed under in usersByRoom. */
+  private readonly indexedRooms = new Map<string, readonly string[]>();
   /** Called after a reader opens, closes or changes rooms (the replicated presence of other instances follows it). */
   private readonly changeListeners = new Set<(userId: string) => void>();
   private subs: Subscription[] = [];
@@ -128,26 +136,38 @@ export class LiveSessions implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private changed(userId: string): void {
+    this.reindex(userId);
     for (const listener of this.changeListeners) listener(userId);
   }
 
-  /** Users with a live reader here in any of `rooms` (sockets and SSE streams alike). */
+  /** Moves the user in usersByRoom from the shared rooms it was indexed under to those of its readers now. */
+  private reindex(userId: string): void {
+    const before = this.indexedRooms.get(userId) ?? [];
+    const now = (this.localRoomsOf(userId) ?? []).filter((r) => !r.startsWith(USER_ROOM_PREFIX));
+    for (const room of before) {
+      if (now.includes(room)) continue;
+      const users = this.usersByRoom.get(room);
+      users?.delete(userId);
+      if (users && !users.size) this.usersByRoom.delete(room);
+    }
+    for (const room of now) {
+      let users = this.usersByRoom.get(room);
+      if (!users) this.usersByRoom.set(room, (users = new Set()));
+      users.add(userId);
+    }
+    if (now.length) this.indexedRooms.set(userId, now);
+    else this.indexedRooms.delete(userId);
+  }
+
+  /** Users with a live reader here in any of `rooms` (sockets and SSE streams alike), from the two indexes. */
   localUserIds(rooms: readonly string[]): Set<string> {
     const ids = new Set<string>();
-    const wanted = new Set<string>();
-    // Every reader is in its own `user:<id>` room: those are answered from the index, not by a scan (a unicast push asks per push).
     for (const room of rooms) {
-      if (!room.startsWith(USER_ROOM_PREFIX)) wanted.add(room);
-      else if (this.byUser.has(room.slice(USER_ROOM_PREFIX.length))) ids.add(room.slice(USER_ROOM_PREFIX.length));
-    }
-    if (!wanted.size) return ids;
-    for (const [userId, set] of this.byUser) {
-      if (ids.has(userId)) continue;
-      for (const session of set) {
-        if (session.rooms.some((r) => wanted.has(r))) {
-          ids.add(userId);
-          break;
-        }
+      if (room.startsWith(USER_ROOM_PREFIX)) {
+        const userId = room.slice(USER_ROOM_PREFIX.length);
+        if (this.byUser.has(userId)) ids.add(userId);
+      } else {
+        for (const userId of this.usersByRoom.get(room) ?? []) ids.add(userId);
       }
     }
     return ids;
