@@ -58,24 +58,39 @@ export class PushService {
     return answerOf(outcome);
   }
 
-  private together?: Array<{ caller: ApiKeyCaller; req: PushDto; done: (r: WriteItem<PushResponse> | HttpException) => void; fail: (err: unknown) => void }>;
+  /** Single pushes waiting to be checked in the next round. */
+  private together: Array<{ caller: ApiKeyCaller; req: PushDto; done: (r: WriteItem<PushResponse> | HttpException) => void; fail: (err: unknown) => void }> = [];
+  private checking = false;
 
   /**
-   * Single pushes that arrive in the same turn of the event loop are checked together, like the items of a
-   * batch: one user lookup and one delivery plan per type for all of them, instead of queries per push.
+   * Single pushes are checked together, like the items of a batch: one user lookup and one delivery plan per type
+   * for all of them, instead of queries per push. A round takes what arrived in the same turn of the event loop,
+   * and what arrives while a round is at the database waits for the next one (as the writer collects commits):
+   * alone, a push is checked at once; under load, rounds grow instead of the statements.
    */
   private prepareTogether(caller: ApiKeyCaller, req: PushDto): Promise<WriteItem<PushResponse> | HttpException> {
-    if (!this.together) {
-      const group: NonNullable<PushService['together']> = (this.together = []);
-      setImmediate(() => {
-        this.together = undefined;
-        this.prepareAll(group.map((g) => g.caller), group.map((g) => g.req)).then(
-          (results) => group.forEach((g, i) => g.done(results[i])),
-          (err: unknown) => group.forEach((g) => g.fail(err)),
-        );
-      });
+    const result = new Promise<WriteItem<PushResponse> | HttpException>((done, fail) => this.together.push({ caller, req, done, fail }));
+    if (!this.checking) void this.checkRounds();
+    return result;
+  }
+
+  private async checkRounds(): Promise<void> {
+    this.checking = true;
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.together.length) {
+        const group = this.together;
+        this.together = [];
+        try {
+          const results = await this.prepareAll(group.map((g) => g.caller), group.map((g) => g.req));
+          group.forEach((g, i) => g.done(results[i]));
+        } catch (err) {
+          group.forEach((g) => g.fail(err));
+        }
+      }
+    } finally {
+      this.checking = false;
     }
-    return new Promise((done, fail) => this.together!.push({ caller, req, done, fail }));
   }
 
   /** Every item checked on its own, then those that passed written in one transaction; one result per item, in order. */
