@@ -20,11 +20,11 @@ describe('single pushes checked in rounds', () => {
     server = await startTestServer({ env: { PUSH_RATE_PER_SECOND: '1000' } });
     ({ push } = await pushClient(server, 'rounds'));
     await loginAll(server, { tokens, ids });
-    // Counts the rounds' user lookups as they are sent to the database.
+    // Counts the rounds' user lookups as they are sent to the database (alone, or with the round's plan).
     const db = server.app.get(DataSource);
     const query = db.query.bind(db);
     db.query = ((sql: unknown, params?: unknown[]) => {
-      if (String(sql).includes('FROM users WHERE id = ANY')) lookups++;
+      if (/FROM users (u )?WHERE (u\.)?id = ANY/.test(String(sql))) lookups++;
       return query(sql as string, params);
     }) as typeof db.query;
   });
@@ -74,6 +74,16 @@ describe('single pushes checked in rounds', () => {
     const answers = await Promise.all([push(body(1)), push(body(2, '987654321')), push(body(3, ids.dave))]);
     expect(answers.map((a) => a.status)).toEqual([202, 400, 202]);
     expect(answers[1].body.message).toBe('to.userIds: no user with id 987654321.');
+  });
+
+  it('a round counts a disabled user as no recipient, alone and among others', async () => {
+    const disabled = await server.request('PATCH', `/api/users/${ids.erin}`, { token: tokens.admin, body: { disabled: true } });
+    expect(disabled.status).toBe(200);
+    const alone = await push({ to: { userIds: [ids.erin] }, type: 'test.rounds', title: 'to a disabled user' });
+    expect(alone.status).toBe(202);
+    expect(alone.body.recipients).toBe(0);
+    const mixed = await Promise.all([push({ to: { userIds: [ids.erin, ids.alice] }, type: 'test.rounds', title: 'mixed' }), push(body(5, ids.bob))]);
+    expect(mixed.map((m) => [m.status, m.body.recipients])).toEqual([[202, 1], [202, 1]]);
   });
 
   it('a push alone is checked at once', async () => {

@@ -63,6 +63,31 @@ export class FallbackPlanner {
     return { readBy, fallback: fallback && { ...fallback, critical } };
   }
 
+  /**
+   * plan() of the common case (not critical, no fallback of its own) together with a lookup of `userIds`,
+   * in one round trip: a round of pushes needs both, and each statement costs a round trip to PostgreSQL.
+   * `users` maps each of the ids that exists to whether it is disabled.
+   */
+  async planWithUsers(manager: EntityManager, type: string, rooms: readonly string[], userIds: readonly string[]): Promise<{ plan: DeliveryPlan; users: Map<string, boolean> }> {
+    const muted = mutedRecipientsQuery(type, rooms);
+    const n = muted.params.length;
+    const [row]: Array<{ muted: string[]; after_seconds: number | null; channels: string[] | null; active: string[]; disabled: string[] }> = await manager.query(
+      named(
+        manager,
+        `SELECT ARRAY(${muted.sql}) AS muted, d.after_seconds, d.channels,
+                ARRAY(SELECT u.id::text FROM users u WHERE u.id = ANY($${n + 2}::bigint[]) AND NOT u.disabled) AS active,
+                ARRAY(SELECT u.id::text FROM users u WHERE u.id = ANY($${n + 2}::bigint[]) AND u.disabled) AS disabled
+           FROM (VALUES (1)) one LEFT JOIN fallback_defaults d ON d.type = $${n + 1}`,
+      ),
+      [...muted.params, type, userIds],
+    );
+    const users = new Map<string, boolean>();
+    for (const id of row.active) users.set(id, false);
+    for (const id of row.disabled) users.set(id, true);
+    const fallback = row.after_seconds !== null && row.channels ? { after: row.after_seconds, channels: row.channels, critical: false } : undefined;
+    return { plan: { readBy: row.muted, fallback }, users };
+  }
+
   /** Records the notification's fallback job, in the writer's transaction; nothing when the plan has none. */
   async recordJob(manager: EntityManager, notificationId: string, plan: DeliveryPlan): Promise<void> {
     if (!plan.fallback) return;

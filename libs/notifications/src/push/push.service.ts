@@ -120,11 +120,22 @@ export class PushService {
       for (const id of req.to.userIds ?? []) asked.add(id);
       for (const r of req.to.rooms ?? []) if (r.startsWith('user:')) asked.add(r.slice('user:'.length));
     }
-    // The user lookup and the shared plans do not depend on each other: both round trips at once.
-    const [known, shared] = await Promise.all([
-      asked.size ? this.lookupUsers(asked) : Promise.resolve<KnownUsers>(new Map()),
-      reqs.length > 1 ? this.sharedPlans(reqs) : Promise.resolve(new Map<number, DeliveryPlan>()),
-    ]);
+    const groups = planGroups(reqs);
+    let known: KnownUsers;
+    let shared: Map<number, DeliveryPlan>;
+    const only = groups.length === 1 && groups[0].indexes.length === reqs.length ? groups[0] : undefined;
+    if (only && asked.size && only.req.priority !== 'critical' && !only.req.fallback) {
+      // The common round (one type, to users, no fallback of its own): its plan and the user lookup in one statement.
+      const both = await this.fallbacks.planWithUsers(this.db.manager, only.req.type, userRooms(only.users), [...asked]);
+      known = both.users;
+      shared = this.splitPlan(reqs, only, both.plan);
+    } else {
+      // The user lookup and the shared plans do not depend on each other: both round trips at once.
+      [known, shared] = await Promise.all([
+        asked.size ? this.lookupUsers(asked) : Promise.resolve<KnownUsers>(new Map()),
+        this.sharedPlans(reqs, groups.filter((g) => g.indexes.length > 1)),
+      ]);
+    }
     const results: Array<WriteItem<PushResponse> | HttpException> = new Array(reqs.length);
     let next = 0;
     const work = async () => {
@@ -147,30 +158,24 @@ export class PushService {
    * one plan for the union of their users, each item then getting the part of its readBy that is its own
    * (what its own plan would say), instead of two queries per item. Items it cannot cover plan on their own.
    */
-  private async sharedPlans(reqs: PushDto[]): Promise<Map<number, DeliveryPlan>> {
-    const groups = new Map<string, { req: PushDto; indexes: number[]; users: Set<string> }>();
-    reqs.forEach((req, i) => {
-      const rooms = req.to.rooms ?? [];
-      if (req.to.all || rooms.some((r) => !r.startsWith('user:'))) return;
-      const users = [...(req.to.userIds ?? []), ...rooms.map((r) => r.slice('user:'.length))];
-      if (!users.length) return;
-      const key = JSON.stringify([req.type, req.priority === 'critical', req.fallback ?? null]);
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { req, indexes: [], users: new Set() }));
-      g.indexes.push(i);
-      users.forEach((u) => g!.users.add(u));
-    });
+  private async sharedPlans(reqs: PushDto[], groups: PlanGroup[]): Promise<Map<number, DeliveryPlan>> {
     const plans = new Map<number, DeliveryPlan>();
-    for (const g of groups.values()) {
-      if (g.indexes.length < 2) continue;
+    for (const g of groups) {
       const delivery: DeliveryOptions = { critical: g.req.priority === 'critical', fallback: g.req.fallback };
-      const plan = await this.fallbacks.plan(this.db.manager, g.req.type, [...g.users].map((u) => `user:${u}`), delivery);
-      if (plan.readBy.length >= MAX_MUTED_AT_WRITE) continue; // capped: the items' own plans are exact
-      const muted = new Set(plan.readBy);
-      for (const i of g.indexes) {
-        const own = new Set([...(reqs[i].to.userIds ?? []), ...(reqs[i].to.rooms ?? []).map((r) => r.slice('user:'.length))]);
-        plans.set(i, { ...plan, readBy: [...own].filter((u) => muted.has(u)) });
-      }
+      const plan = await this.fallbacks.plan(this.db.manager, g.req.type, userRooms(g.users), delivery);
+      for (const [i, own] of this.splitPlan(reqs, g, plan)) plans.set(i, own);
+    }
+    return plans;
+  }
+
+  /** Each item of the group gets the part of the group's readBy that is its own; none when it was capped (their own plans are exact). */
+  private splitPlan(reqs: PushDto[], g: PlanGroup, plan: DeliveryPlan): Map<number, DeliveryPlan> {
+    const plans = new Map<number, DeliveryPlan>();
+    if (plan.readBy.length >= MAX_MUTED_AT_WRITE) return plans;
+    const muted = new Set(plan.readBy);
+    for (const i of g.indexes) {
+      const own = new Set(usersOf(reqs[i]));
+      plans.set(i, { ...plan, readBy: muted.size ? [...own].filter((u) => muted.has(u)) : [] });
     }
     return plans;
   }
@@ -236,6 +241,36 @@ export class PushService {
       extra: plan.fallback ? (manager, id) => this.fallbacks.recordJob(manager, id, plan) : undefined,
     };
   }
+}
+
+/** Items of a round or batch that can share one delivery plan: to users only, with the same type, priority and fallback. */
+interface PlanGroup {
+  req: PushDto;
+  indexes: number[];
+  users: Set<string>;
+}
+
+/** The users an item names, by id or by user room. */
+function usersOf(req: PushDto): string[] {
+  return [...(req.to.userIds ?? []), ...(req.to.rooms ?? []).map((r) => r.slice('user:'.length))];
+}
+
+const userRooms = (users: Iterable<string>) => [...users].map((u) => `user:${u}`);
+
+function planGroups(reqs: PushDto[]): PlanGroup[] {
+  const groups = new Map<string, PlanGroup>();
+  reqs.forEach((req, i) => {
+    const rooms = req.to.rooms ?? [];
+    if (req.to.all || rooms.some((r) => !r.startsWith('user:'))) return;
+    const users = usersOf(req);
+    if (!users.length) return;
+    const key = JSON.stringify([req.type, req.priority === 'critical', req.fallback ?? null]);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { req, indexes: [], users: new Set() }));
+    g.indexes.push(i);
+    users.forEach((u) => g!.users.add(u));
+  });
+  return [...groups.values()];
 }
 
 function answerOf(outcome: WriteOutcome<PushResponse>): PushResponse {
