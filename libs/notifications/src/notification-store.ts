@@ -90,6 +90,7 @@ export interface NotificationReader {
 
 /** The room a reader sees a notification in: the first of the reader's rooms it is addressed to. */
 export function roomAsSeenBy(n: StoredNotification, reader: NotificationReader): string {
+  if (n.rooms.length === 1) return n.rooms[0]; // what the search below gives, without it (once per reader of a broadcast)
   return reader.rooms.find((r) => n.rooms.includes(r)) ?? n.rooms[0];
 }
 

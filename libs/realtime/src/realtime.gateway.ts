@@ -180,7 +180,18 @@ export class RealtimeGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const groups = this.liveGroups;
     this.liveGroups = [];
     this.liveIndex.clear();
-    for (const g of groups) this.server.local.to(g.socketIds).emit(SocketEvents.notification, g.n);
+    const rooms = this.server.of('/').adapter.rooms;
+    for (const g of groups) {
+      // When the group is every socket of the room the notification is seen in (a broadcast to a room whose readers
+      // are all live), it goes to that room: the adapter then walks one set instead of a room per socket (at 10,000
+      // sockets that union cost twice the bare server's broadcast). A socket is in a group at most once.
+      const members = rooms.get(g.n.room);
+      if (members && members.size === g.socketIds.length && g.socketIds.every((id) => members.has(id))) {
+        this.server.local.to(g.n.room).emit(SocketEvents.notification, g.n);
+      } else {
+        this.server.local.to(g.socketIds).emit(SocketEvents.notification, g.n);
+      }
+    }
   }
 
   /**
