@@ -10,6 +10,20 @@ import { SessionEvents } from './session-events';
 import { dummyPasswordHash, verifyPassword } from './users/password';
 import { UserEntity } from './users/user.entity';
 import { UsersService } from './users/users.service';
+import { named } from '@herald/database';
+
+/** What authenticating a token reads of its user. */
+type TokenUser = Pick<UserEntity, 'id' | 'username' | 'displayName' | 'roles' | 'disabled' | 'sessionEpoch'>;
+
+interface TokenUserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  roles: UserEntity['roles'];
+  disabled: boolean;
+  session_epoch: number;
+  session_alive: boolean;
+}
 
 /** Who is calling, as the guard and the socket middleware establish it from the database. */
 export interface AuthUser {
@@ -133,14 +147,27 @@ export class AuthService {
     };
   }
 
-  /** The token's user and whether its session (refresh-token family) is still alive, in one round trip. */
-  private async loadForToken(claims: AccessClaims): Promise<{ user: UserEntity | null; sessionAlive: boolean }> {
-    const query = this.db.getRepository(UserEntity).createQueryBuilder('u').where('u.id = :id', { id: claims.sub });
-    if (claims.sid) {
-      query.addSelect('EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = :sid AND r.revoked_at IS NULL)', 'session_alive').setParameter('sid', claims.sid);
-    }
-    const { entities, raw } = await query.getRawAndEntities<{ session_alive?: boolean }>();
-    return { user: entities[0] ?? null, sessionAlive: !claims.sid || raw[0]?.session_alive === true };
+  /**
+   * The token's user and whether its session (refresh-token family) is still alive, in one round trip. Every
+   * authenticated request and socket handshake asks this, so it is one prepared statement rather than a
+   * TypeORM query builder (about 145 us of this process per handshake in the 10,000-socket bench profile).
+   */
+  private async loadForToken(claims: AccessClaims): Promise<{ user: TokenUser | null; sessionAlive: boolean }> {
+    const rows: TokenUserRow[] = await this.db.query(
+      named(
+        this.db,
+        `SELECT u.id::text AS id, u.username, u.display_name, u.roles, u.disabled, u.session_epoch,
+                $2::uuid IS NULL OR EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2::uuid AND r.revoked_at IS NULL) AS session_alive
+           FROM users u WHERE u.id = $1::bigint`,
+      ),
+      [claims.sub, claims.sid ?? null],
+    );
+    const row = rows[0];
+    if (!row) return { user: null, sessionAlive: false };
+    return {
+      user: { id: row.id, username: row.username, displayName: row.display_name, roles: row.roles, disabled: row.disabled, sessionEpoch: row.session_epoch },
+      sessionAlive: row.session_alive,
+    };
   }
 
   private async issuePair(user: UserEntity): Promise<TokenPair> {
