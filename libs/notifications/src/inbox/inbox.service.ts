@@ -155,7 +155,11 @@ export class InboxService {
     // Rooms changed since the last count (a role change): recount everything after read_upto.
     let from = state.counted_upto;
     let unread = state.unread;
-    const [{ seq }] = await manager.query(`SELECT coalesce(max(seq), 0)::text AS seq FROM notification_recalls`);
+    // The newest recall and the highest committed id, read after the lock in one statement (one snapshot); the
+    // count is exact up to that id. Every socket that connects runs this transaction, so a round trip counts.
+    const [{ seq, max }]: Array<{ seq: string; max: string }> = await manager.query(
+      `SELECT (SELECT coalesce(max(seq), 0) FROM notification_recalls)::text AS seq, (SELECT coalesce(max(id), 0) FROM notifications)::text AS max`,
+    );
     if (state.rooms_key !== key) {
       from = state.read_upto;
       unread = 0;
@@ -164,7 +168,6 @@ export class InboxService {
       const [{ n }] = await manager.query(RECALLED_UNREAD_SQL, [reader.userId, state.recalls_seen, seq, reader.rooms, state.read_upto, from]);
       unread = Math.max(unread - n, 0);
     }
-    const max = await this.store.maxId(manager);
     if (BigInt(max) > BigInt(from)) {
       const [{ n }] = await manager.query(UNREAD_SINCE_SQL, [reader.rooms, from, max, reader.userId, seq]);
       unread += n;
