@@ -36,21 +36,8 @@ export class FallbackPlanner {
     const critical = options.critical === true;
     let readBy: string[] = [];
     let fallback = options.fallback;
-    if (!critical && !fallback) {
-      // The common case, one round trip: who muted the type, and the type's default fallback.
-      const muted = mutedRecipientsQuery(type, rooms);
-      const [row]: Array<{ muted: string[]; after_seconds: number | null; channels: string[] | null }> = await manager.query(
-        named(
-          manager,
-          `SELECT ARRAY(${muted.sql}) AS muted, d.after_seconds, d.channels
-             FROM (VALUES (1)) one LEFT JOIN fallback_defaults d ON d.type = $${muted.params.length + 1}`,
-        ),
-        [...muted.params, type],
-      );
-      readBy = row.muted;
-      if (row.after_seconds !== null && row.channels) fallback = { after: row.after_seconds, channels: row.channels };
-      return { readBy, fallback: fallback && { ...fallback, critical } };
-    }
+    // The common case, one round trip: who muted the type, and the type's default fallback.
+    if (!critical && !fallback) return (await this.commonPlan(manager, type, rooms)).plan;
     // A critical notice ignores mutes: nobody gets it already read because of them.
     if (!critical) readBy = await this.preferences.mutedRecipients(manager, type, rooms);
     if (!fallback) {
@@ -69,23 +56,37 @@ export class FallbackPlanner {
    * `users` maps each of the ids that exists to whether it is disabled.
    */
   async planWithUsers(manager: EntityManager, type: string, rooms: readonly string[], userIds: readonly string[]): Promise<{ plan: DeliveryPlan; users: Map<string, boolean> }> {
+    const { plan, users } = await this.commonPlan(manager, type, rooms, userIds);
+    return { plan, users: users! };
+  }
+
+  /**
+   * The common case in one round trip: who muted the type and the type's default fallback, and with `userIds`
+   * also which of those users exist and whether each is disabled.
+   */
+  private async commonPlan(manager: EntityManager, type: string, rooms: readonly string[], userIds?: readonly string[]): Promise<{ plan: DeliveryPlan; users?: Map<string, boolean> }> {
     const muted = mutedRecipientsQuery(type, rooms);
     const n = muted.params.length;
-    const [row]: Array<{ muted: string[]; after_seconds: number | null; channels: string[] | null; active: string[]; disabled: string[] }> = await manager.query(
+    const lookup = userIds
+      ? `,
+                ARRAY(SELECT u.id::text FROM users u WHERE u.id = ANY($${n + 2}::bigint[]) AND NOT u.disabled) AS active,
+                ARRAY(SELECT u.id::text FROM users u WHERE u.id = ANY($${n + 2}::bigint[]) AND u.disabled) AS disabled`
+      : '';
+    const [row]: Array<{ muted: string[]; after_seconds: number | null; channels: string[] | null; active?: string[]; disabled?: string[] }> = await manager.query(
       named(
         manager,
-        `SELECT ARRAY(${muted.sql}) AS muted, d.after_seconds, d.channels,
-                ARRAY(SELECT u.id::text FROM users u WHERE u.id = ANY($${n + 2}::bigint[]) AND NOT u.disabled) AS active,
-                ARRAY(SELECT u.id::text FROM users u WHERE u.id = ANY($${n + 2}::bigint[]) AND u.disabled) AS disabled
+        `SELECT ARRAY(${muted.sql}) AS muted, d.after_seconds, d.channels${lookup}
            FROM (VALUES (1)) one LEFT JOIN fallback_defaults d ON d.type = $${n + 1}`,
       ),
-      [...muted.params, type, userIds],
+      userIds ? [...muted.params, type, userIds] : [...muted.params, type],
     );
-    const users = new Map<string, boolean>();
-    for (const id of row.active) users.set(id, false);
-    for (const id of row.disabled) users.set(id, true);
     const fallback = row.after_seconds !== null && row.channels ? { after: row.after_seconds, channels: row.channels, critical: false } : undefined;
-    return { plan: { readBy: row.muted, fallback }, users };
+    const plan: DeliveryPlan = { readBy: row.muted, fallback };
+    if (!userIds) return { plan };
+    const users = new Map<string, boolean>();
+    for (const id of row.active ?? []) users.set(id, false);
+    for (const id of row.disabled ?? []) users.set(id, true);
+    return { plan, users };
   }
 
   /** Records the notification's fallback job, in the writer's transaction; nothing when the plan has none. */
