@@ -116,10 +116,7 @@ export class PushService {
     // Every user id any item names, looked up at once: a user room, like a user id, must name an existing user,
     // else the notification waits in the inbox of whoever is given that id later.
     const asked = new Set<string>();
-    for (const req of reqs) {
-      for (const id of req.to.userIds ?? []) asked.add(id);
-      for (const r of req.to.rooms ?? []) if (r.startsWith('user:')) asked.add(r.slice('user:'.length));
-    }
+    for (const req of reqs) for (const id of usersOf(req)) asked.add(id);
     const groups = planGroups(reqs);
     let known: KnownUsers;
     let shared: Map<number, DeliveryPlan>;
@@ -212,7 +209,7 @@ export class PushService {
     const userIds = [...new Set(req.to.userIds ?? [])];
     const rooms = [...new Set([...userIds.map((id) => `user:${id}`), ...(req.to.rooms ?? []), ...(req.to.all ? ['all'] : [])])];
     if (!rooms.length) throw new BadRequestException('to: give at least one of userIds, rooms or all: true.');
-    const roomUserIds = [...new Set((req.to.rooms ?? []).filter((r) => r.startsWith('user:')).map((r) => r.slice('user:'.length)))];
+    const roomUserIds = [...new Set(userRoomIds(req))];
     const missingIds = userIds.filter((id) => !known.has(id));
     if (missingIds.length) throw new BadRequestException(`to.userIds: no user with id ${missingIds.slice(0, 10).join(', ')}.`);
     const missingRooms = roomUserIds.filter((id) => !known.has(id)).slice(0, 10);
@@ -250,9 +247,14 @@ interface PlanGroup {
   users: Set<string>;
 }
 
+/** The ids of the `user:<id>` rooms an item names. */
+function userRoomIds(req: PushDto): string[] {
+  return (req.to.rooms ?? []).filter((r) => r.startsWith('user:')).map((r) => r.slice('user:'.length));
+}
+
 /** The users an item names, by id or by user room. */
 function usersOf(req: PushDto): string[] {
-  return [...(req.to.userIds ?? []), ...(req.to.rooms ?? []).map((r) => r.slice('user:'.length))];
+  return [...(req.to.userIds ?? []), ...userRoomIds(req)];
 }
 
 const userRooms = (users: Iterable<string>) => [...users].map((u) => `user:${u}`);
