@@ -12,7 +12,7 @@ const unavailable = privateRedisUnavailable();
 const describeRedis = unavailable ? describe.skip : describe;
 if (unavailable) process.stderr.write(`[herald tests] ${unavailable}: skipping the shared push rate tests.\n`);
 
-const LIMIT = 10;
+const LIMIT = 20;
 
 describeRedis('the push rate limit across two instances (a private Redis)', () => {
   let redis: PrivateRedis;
@@ -44,11 +44,16 @@ describeRedis('the push rate limit across two instances (a private Redis)', () =
 
   it('spreading one key over both instances does not double its allowance', async () => {
     const accepted: number[] = [];
-    for (let round = 0; round < 3; round++) {
+    const roundMs: number[] = [];
+    // A first push on each instance warms its path, so the rounds below fit in their second on a busy machine.
+    await pushTo(a, -1);
+    await pushTo(b, -2);
+    for (let round = 0; round < 5 && accepted.length < 3; round++) {
       await nextWindow();
       let ok = 0;
       const t0 = Date.now();
-      for (let i = 0; i < 3 * LIMIT; i++) {
+      // Enough for each instance alone to accept its whole allowance (2 x LIMIT in all), and some over.
+      for (let i = 0; i < 2 * LIMIT + 10; i++) {
         const res = await pushTo(i % 2 ? b : a, i);
         if (res.status === 202) ok++;
         else {
@@ -56,16 +61,23 @@ describeRedis('the push rate limit across two instances (a private Redis)', () =
           expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
         }
       }
-      if (Date.now() - t0 < 900) accepted.push(ok); // a round that crossed into the next second says nothing
+      const ms = Date.now() - t0;
+      roundMs.push(ms);
+      if (ms < 900) accepted.push(ok); // a round that crossed into the next second says nothing
     }
-    process.stdout.write(`[push-rate-shared] accepted per one-second round over two instances, limit ${LIMIT}: ${accepted.join(', ')}\n`);
+    process.stdout.write(
+      `[push-rate-shared] accepted per one-second round over two instances, limit ${LIMIT}: ${accepted.join(', ')} (rounds took ${roundMs.join(', ')} ms)\n`,
+    );
     expect(accepted.length).toBeGreaterThan(0);
-    // Each instance alone would accept 2 x LIMIT; shared, the overshoot is what the other took within a sync (25 ms).
+    // Each instance alone would accept 2 x LIMIT. Shared, the overshoot is what the other instance took before the
+    // counts met in Redis: up to two syncs (its sync, then this one's, 25 ms each, later on a busy machine), which is
+    // a few pushes at this sequential rate whatever the limit. Measured 1-3 on a quiet machine, 4-5 in a loaded CI run;
+    // half the limit is the bound, well clear of both that and of the doubling it guards against.
     for (const ok of accepted) {
       expect(ok).toBeGreaterThanOrEqual(LIMIT);
-      expect(ok).toBeLessThanOrEqual(LIMIT + 4);
+      expect(ok).toBeLessThanOrEqual(LIMIT + LIMIT / 2);
     }
-  }, 20_000);
+  }, 30_000);
 
   it('a frozen Redis delays no push: each instance counts alone until it answers again', async () => {
     await nextWindow();
