@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import { Client } from 'pg';
@@ -7,6 +6,7 @@ import { freePort, runServer, ServerProcess, waitForHealthy } from './support/bu
 import { createTestDatabase, TestDatabase } from './support/database';
 import { TEST_JWT_SECRET } from './support/server';
 import { sleep } from './support/sockets';
+import { stalledSocketIoReader } from './support/stalled-readers';
 
 const HISTORY = 30_000;
 const READERS = MAX_READERS_PER_USER;
@@ -15,32 +15,6 @@ const READERS = MAX_READERS_PER_USER;
 function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
   return kb / 1024;
-}
-
-/** A client WebSocket frame (text, masked, as RFC 6455 requires of clients). */
-function wsTextFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const mask = randomBytes(4);
-  const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
-  const body = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
-  return Buffer.concat([header, mask, body]);
-}
-
-/**
- * A Socket.IO reader that connects over a raw WebSocket, asks for the whole history
- * (`lastSeenId: "0"`) and then never reads a byte: the kernel buffers fill and the server must not.
- */
-function stalledSocketIoReader(port: number, token: string): Socket {
-  const socket = connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  socket.write(
-    `GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-  );
-  socket.pause();
-  // A real client sends its first frame after the 101: sent in the same segment, the engine can miss it.
-  setTimeout(() => socket.write(wsTextFrame(`40${JSON.stringify({ token, lastSeenId: '0' })}`)), 300).unref();
-  return socket;
 }
 
 /** An SSE reader that asks for the whole history and never reads. */
@@ -122,7 +96,7 @@ describe('readers that stop reading do not grow the server', () => {
     const pid = server!.child.pid!;
     const before = rssMb(pid);
 
-    for (let i = 0; i < READERS; i++) readers.push(stalledSocketIoReader(port, dave));
+    for (let i = 0; i < READERS; i++) readers.push(stalledSocketIoReader(port, { token: dave, lastSeenId: '0' }));
     for (let i = 0; i < READERS; i++) readers.push(stalledSseReader(port, erin));
     // One cap across transports: dave's 20 sockets leave no room for a stream of his.
     const sockets = async () => Number(/^herald_sockets_connected (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? -1);

@@ -1,0 +1,83 @@
+import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import { MAX_READER_BUFFER_BYTES } from '@herald/notifications';
+import { startTestServer, TestServer } from './support/server';
+import { pushClient } from './support/push';
+import { connectSocket, sleep, TestSocket } from './support/sockets';
+import { stalledSocketIoReader } from './support/stalled-readers';
+
+const BATCHES = 30;
+const PER_BATCH = 100;
+const DATA_CHARS = 14_000;
+
+/**
+ * A live reader (no replay: it connected at the tail) that stops reading while a flood of large
+ * notifications goes out is shed once its unsent bytes pass MAX_READER_BUFFER_BYTES, within the
+ * byte budget between two looks at its buffer, while another user's socket gets every one.
+ */
+describe('a live reader that stops reading under a flood', () => {
+  let server: TestServer;
+  let healthy: TestSocket | undefined;
+  let stalled: Socket | undefined;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    healthy?.close();
+    stalled?.destroy();
+    await server?.stop();
+  });
+
+  it(`is dropped after about ${MAX_READER_BUFFER_BYTES / 2 ** 20} MB unsent; the others get all ${BATCHES * PER_BATCH}`, async () => {
+    const { key } = await pushClient(server, 'flood');
+    const admin = await server.login('admin');
+    const carol = await server.login('carol');
+    const erin = await server.login('erin');
+    const port = (server.app.getHttpServer().address() as AddressInfo).port;
+    const online = async () => {
+      const res = await server.request('GET', `/api/presence?userIds=${carol.user.id}`, { token: admin.accessToken });
+      return res.body.online[carol.user.id] as boolean;
+    };
+
+    stalled = stalledSocketIoReader(port, { token: carol.accessToken });
+    healthy = await connectSocket(server.url, { token: erin.accessToken });
+    for (let i = 0; i < 50 && !(await online()); i++) await sleep(100);
+    expect(await online()).toBe(true);
+
+    const blob = 'x'.repeat(DATA_CHARS);
+    let shedAtBatch = -1;
+    for (let b = 0; b < BATCHES; b++) {
+      if (shedAtBatch < 0 && !(await online())) shedAtBatch = b;
+      const items = Array.from({ length: PER_BATCH }, (_, i) => ({
+        to: { userIds: [carol.user.id, erin.user.id] },
+        type: 'test.flood',
+        title: `flood ${b * PER_BATCH + i}`,
+        data: { blob },
+      }));
+      const res = await server.request('POST', '/api/push/batch', { headers: { 'x-api-key': key }, body: { items } });
+      expect(res.status).toBe(202);
+    }
+    const sentMb = (BATCHES * PER_BATCH * DATA_CHARS) / 2 ** 20;
+
+    await healthy.waitFor(() => healthy!.received.length === BATCHES * PER_BATCH, 60_000, 'every flood notification on the healthy socket');
+    let shedAfterMs = -1;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10_000) {
+      if (!(await online())) {
+        shedAfterMs = Date.now() - t0;
+        break;
+      }
+      await sleep(100);
+    }
+    const mbPerBatch = sentMb / BATCHES;
+    process.stdout.write(
+      `[live-flood] ${sentMb.toFixed(0)} MB pushed to a stalled live reader: ` +
+        (shedAtBatch >= 0 ? `shed once ${(shedAtBatch * mbPerBatch).toFixed(0)} MB had been pushed\n` : `shed ${shedAfterMs} ms after the healthy socket had all of it\n`),
+    );
+    expect(shedAfterMs).toBeGreaterThanOrEqual(0);
+    // The healthy reader got them in order, once each.
+    const titles = healthy.received.map((n) => n.title);
+    expect(titles).toEqual(Array.from({ length: BATCHES * PER_BATCH }, (_, i) => `flood ${i}`));
+  }, 120_000);
+});
