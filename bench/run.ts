@@ -16,6 +16,7 @@ import { loadBenchConfig, scenarioTimeoutMs, seededRandom, type BenchConfig } fr
 import { baselineSpecs, connectSockets, databaseName, heraldSpecs, type BenchContext } from './context';
 import { createBenchDatabase, insertSalesUsers, type BenchDatabase, type BenchUser } from './database';
 import { explainQueries, showOneRowPerBroadcast, synthesizeHistory } from './explain';
+import { HTTP_FLOOR, printHttpFloor, runHttpFloor, type HttpFloorResult } from './http-floor';
 import { FANOUT_10K, MEMORY_10K, runLargeRoom } from './large-room';
 import { ensureOpenFiles, ephemeralPorts, killAllChildrenNow, stopAllChildren, stopChild, stoppingEverything } from './processes';
 import type { BenchData, SystemName } from './protocol';
@@ -29,7 +30,7 @@ import { WorkerPool } from './workers';
 const REPO_ROOT = join(__dirname, '..', '..');
 
 /** Every scenario BENCH_SCENARIOS may name, in the order they run. */
-const SCENARIOS = ['fan-out', 'unicast-max', 'unicast-paced', 'batch', REPLAY, MEMORY_10K, FANOUT_10K, TWO_INSTANCES] as const;
+const SCENARIOS = ['fan-out', 'unicast-max', 'unicast-paced', 'batch', REPLAY, HTTP_FLOOR, MEMORY_10K, FANOUT_10K, TWO_INSTANCES] as const;
 /** The scenarios on the 1,000-socket setup (BENCH_SOCKETS), with Herald's and the baseline's sockets connected at once. */
 const SMALL_ROOM = new Set<string>(['fan-out', 'unicast-max', 'unicast-paced', 'batch', REPLAY]);
 /** The small-room scenarios with a baseline run. */
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
   const results: ScenarioResult[] = [];
   const extra: ExtraResults = { memory: [], failures: [] };
   if (small) results.push(...(await runSmallRoom(ctx, herald, baseline, selected, extra)));
+  let floor: HttpFloorResult | undefined;
+  if (selected(HTTP_FLOOR)) floor = await runHttpFloor(herald, baseline);
   // The one-instance servers are done: stopped, so that they take no CPU (their tail reads would count as the database's) from what follows.
   await Promise.all([stopChild(herald.child), stopChild(baseline.child)]);
 
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
 
   printResults(results);
   printMemory(extra.memory);
+  printHttpFloor(floor);
   const verdicts = printTargets(results, extra);
 
   const lost = results.reduce((a, r) => a + r.lost, 0);
