@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { connect, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Client } from 'pg';
 import { MAX_READERS_PER_USER, SLOW_READER_GRACE_MS } from '@herald/notifications';
 import { freePort, runServer, ServerProcess, waitForHealthy } from './support/built-server';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { TEST_JWT_SECRET } from './support/server';
 import { sleep } from './support/sockets';
-import { stalledSocketIoReader } from './support/stalled-readers';
+import { stalledSocketIoReader, stalledSseReader } from './support/stalled-readers';
 
 const HISTORY = 30_000;
 const READERS = MAX_READERS_PER_USER;
@@ -15,17 +15,6 @@ const READERS = MAX_READERS_PER_USER;
 function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
   return kb / 1024;
-}
-
-/** An SSE reader that asks for the whole history and never reads. */
-function stalledSseReader(port: number, token: string): Socket {
-  const socket = connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  socket.write(
-    `GET /api/notifications/stream?lastEventId=0 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`,
-  );
-  socket.pause();
-  return socket;
 }
 
 /**
@@ -97,7 +86,7 @@ describe('readers that stop reading do not grow the server', () => {
     const before = rssMb(pid);
 
     for (let i = 0; i < READERS; i++) readers.push(stalledSocketIoReader(port, { token: dave, lastSeenId: '0' }));
-    for (let i = 0; i < READERS; i++) readers.push(stalledSseReader(port, erin));
+    for (let i = 0; i < READERS; i++) readers.push(stalledSseReader(port, { token: erin, lastEventId: '0' }));
     // One cap across transports: dave's 20 sockets leave no room for a stream of his.
     const sockets = async () => Number(/^herald_sockets_connected (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? -1);
     for (const deadline = Date.now() + 20_000; (await sockets()) < READERS && Date.now() < deadline; ) await sleep(200);

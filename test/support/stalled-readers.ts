@@ -26,3 +26,15 @@ export function stalledSocketIoReader(port: number, auth: { token: string; lastS
   setTimeout(() => socket.write(wsTextFrame(`40${JSON.stringify(auth)}`)), 300).unref();
   return socket;
 }
+
+/** An SSE reader (replayed after `lastEventId` if given, else live from the tail) that never reads a byte. */
+export function stalledSseReader(port: number, auth: { token: string; lastEventId?: string }): Socket {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const query = auth.lastEventId === undefined ? '' : `?lastEventId=${encodeURIComponent(auth.lastEventId)}`;
+  socket.write(
+    `GET /api/notifications/stream${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${auth.token}\r\nAccept: text/event-stream\r\n\r\n`,
+  );
+  socket.pause();
+  return socket;
+}
