@@ -1,5 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { static as serveStatic, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -68,12 +68,15 @@ export function securityHeaders(): RequestHandler {
  */
 export function serveWebUi(app: NestExpressApplication, dist: string | null = findWebDist()): boolean {
   if (!dist) return false;
-  app.useStaticAssets(dist, {
+  const assets = serveStatic(dist, {
     index: false,
     setHeaders: (res, file) => {
       res.setHeader('Cache-Control', file.includes(`${join(dist, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
+  // The server's own paths never look on disk: the static server stat()ed a file for every API GET (a thread-pool
+  // round trip per inbox read, presence check or probe) only to find nothing there.
+  app.use((req: Request, res: Response, next: NextFunction) => (isServerPath(req.path) ? next() : assets(req, res, next)));
   const indexHtml = join(dist, 'index.html');
   app.use((req: Request, res: Response, next: NextFunction) => {
     // Only page navigations get the app; API clients keep their JSON 404s.
