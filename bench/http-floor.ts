@@ -66,5 +66,7 @@ export function printHttpFloor(r: HttpFloorResult | undefined): void {
   console.log('\nHTTP floor (server CPU per request, before any push work):');
   console.log(`  Herald GET /api/meta (middleware, guards, access logger; no database)  ${r.heraldUsPerRequest.toFixed(0).padStart(5)} us`);
   console.log(`  bare Socket.IO POST /emit (its whole push, to an empty room)           ${r.bareUsPerRequest.toFixed(0).padStart(5)} us`);
-  console.log(`  ratio ${(r.heraldUsPerRequest / r.bareUsPerRequest).toFixed(2)}x: Herald's unicast push cannot cost less than this ratio times the bare server's push.`);
+  console.log(
+    `  ratio ${(r.heraldUsPerRequest / r.bareUsPerRequest).toFixed(2)}x: before it does any push work, a Herald request costs this many times the bare server's whole request (no socket written).`,
+  );
 }
