@@ -31,7 +31,7 @@ describe('a live reader that stops reading under a flood', () => {
     await server?.stop();
   });
 
-  it(`are dropped after about ${MAX_READER_BUFFER_BYTES / 2 ** 20} MB unsent; the others get all ${BATCHES * PER_BATCH}`, async () => {
+  it(`are dropped after about ${MAX_READER_BUFFER_BYTES / 2 ** 20} MB unsent (of up to ${BATCHES * PER_BATCH} pushes); the others get every one`, async () => {
     const { key } = await pushClient(server, 'flood');
     const admin = await server.login('admin');
     const carol = await server.login('carol');
@@ -54,8 +54,12 @@ describe('a live reader that stops reading under a flood', () => {
 
     const blob = 'x'.repeat(DATA_CHARS);
     let shedAtBatch = -1;
+    let batches = 0;
     for (let b = 0; b < BATCHES; b++) {
       if (shedAtBatch < 0 && !(await online())) shedAtBatch = b;
+      // Two batches past the shedding are enough to see the others unaffected; the rest would only cost CI time.
+      if (shedAtBatch >= 0 && b >= shedAtBatch + 2) break;
+      batches++;
       const items = Array.from({ length: PER_BATCH }, (_, i) => ({
         to: { userIds: [carol.user.id, bob.user.id, erin.user.id] },
         type: 'test.flood',
@@ -65,9 +69,10 @@ describe('a live reader that stops reading under a flood', () => {
       const res = await server.request('POST', '/api/push/batch', { headers: { 'x-api-key': key }, body: { items } });
       expect(res.status).toBe(202);
     }
-    const sentMb = (BATCHES * PER_BATCH * DATA_CHARS) / 2 ** 20;
+    const sent = batches * PER_BATCH;
+    const sentMb = (sent * DATA_CHARS) / 2 ** 20;
 
-    await healthy.waitFor(() => healthy!.received.length === BATCHES * PER_BATCH, 60_000, 'every flood notification on the healthy socket');
+    await healthy.waitFor(() => healthy!.received.length === sent, 60_000, 'every flood notification on the healthy socket');
     let shedAfterMs = -1;
     const t0 = Date.now();
     while (Date.now() - t0 < 10_000) {
@@ -77,7 +82,7 @@ describe('a live reader that stops reading under a flood', () => {
       }
       await sleep(100);
     }
-    const mbPerBatch = sentMb / BATCHES;
+    const mbPerBatch = (PER_BATCH * DATA_CHARS) / 2 ** 20;
     process.stdout.write(
       `[live-flood] ${sentMb.toFixed(0)} MB pushed to a stalled live socket and SSE stream: ` +
         (shedAtBatch >= 0 ? `shed once ${(shedAtBatch * mbPerBatch).toFixed(0)} MB had been pushed\n` : `shed ${shedAfterMs} ms after the healthy socket had all of it\n`),
@@ -85,6 +90,6 @@ describe('a live reader that stops reading under a flood', () => {
     expect(shedAfterMs).toBeGreaterThanOrEqual(0);
     // The healthy reader got them in order, once each.
     const titles = healthy.received.map((n) => n.title);
-    expect(titles).toEqual(Array.from({ length: BATCHES * PER_BATCH }, (_, i) => `flood ${i}`));
+    expect(titles).toEqual(Array.from({ length: sent }, (_, i) => `flood ${i}`));
   }, 120_000);
 });
