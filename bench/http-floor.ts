@@ -5,8 +5,7 @@
  * to an empty room). The same keep-alive client sends both, 32 requests in flight; the figure is the server
  * process's CPU (user + system, all threads) over the requests.
  */
-import { request } from 'node:http';
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { cpuSeconds } from './processes';
 import type { RunningServer } from './servers';
 

@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { MAX_READER_BUFFER_BYTES } from '@herald/notifications';
 import { startTestServer, TestServer } from './support/server';
 import { pushClient } from './support/push';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, Socket } from 'node:net';
 
 /** A client WebSocket frame (text, masked, as RFC 6455 requires of clients). */
-export function wsTextFrame(text: string): Buffer {
+function wsTextFrame(text: string): Buffer {
   const payload = Buffer.from(text);
   const mask = randomBytes(4);
   const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);

@@ -45,8 +45,6 @@ const note = (id: number, data: Record<string, unknown> = {}, title = 'Order pai
 });
 
 describe('LiveSession: how often a live reader\'s buffer is looked at', () => {
-  afterEach(() => jest.useRealTimers());
-
   it('looks once per LIVE_CHECK_BYTES of live deliveries, not once per delivery', () => {
     const { t, transport } = stalledTransport();
     const s = session(transport);
